@@ -1,0 +1,128 @@
+"""A private Docker daemon (Debian's docker.io) with its own roots, socket and bridge, and an offline image.
+
+No image registry is reachable here, so the stack's images are built from busybox-static with
+`docker import`. The daemon runs with --iptables=false and --ip-forward=false: published ports go through
+docker-proxy on the host, and the machine's firewall and forwarding settings are left untouched.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from cli.stack.process import Daemon
+from cli.stack.waiting import wait_for
+
+TEST_IMAGE = "balalaika-test/busybox:1"
+BUSYBOX = Path("/bin/busybox")
+
+
+class DockerDaemon:
+    """dockerd on a unix socket under a short private folder, bridged on `bridge_cidr` (a /24 gateway)."""
+
+    def __init__(self, bridge_name: str, bridge_cidr: str, binary: str = "dockerd") -> None:
+        # unix socket paths are limited to 108 bytes and containerd nests its sockets under exec-root
+        self.home = Path(tempfile.mkdtemp(prefix="bdk"))
+        self.bridge_name = bridge_name
+        self.bridge_cidr = bridge_cidr
+        self.binary = binary
+        self.socket = self.home / "docker.sock"
+        self.daemon: Daemon | None = None
+
+    @property
+    def host(self) -> str:
+        """The DOCKER_HOST value for clients of this daemon."""
+        return f"unix://{self.socket}"
+
+    def docker(self, *args: str, timeout: float = 60.0, stdin: bytes | None = None) -> str:
+        """Runs the docker CLI against this daemon; raises CalledProcessError with its output on failure."""
+        result = subprocess.run(["docker", "-H", self.host, *args], input=stdin, capture_output=True,
+                                timeout=timeout, check=False)
+        if result.returncode != 0:
+            raise subprocess.CalledProcessError(result.returncode, result.args, result.stdout, result.stderr)
+        return result.stdout.decode()
+
+    def start(self, timeout: float = 30.0) -> DockerDaemon:
+        subprocess.run(["ip", "link", "add", self.bridge_name, "type", "bridge"], check=True, timeout=10)
+        subprocess.run(["ip", "addr", "add", self.bridge_cidr, "dev", self.bridge_name], check=True, timeout=10)
+        subprocess.run(["ip", "link", "set", self.bridge_name, "up"], check=True, timeout=10)
+        argv = [self.binary, "--data-root", str(self.home / "root"), "--exec-root", str(self.home / "exec"),
+                "-H", self.host, "--pidfile", str(self.home / "dockerd.pid"), "--storage-driver", "overlay2",
+                "--iptables=false", "--ip-forward=false", "--ip-masq=false", f"--bridge={self.bridge_name}",
+                "--userland-proxy=true"]
+        env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
+        self.daemon = Daemon(argv, self.home / "dockerd.log", env=env).start()
+        wait_for(self._answers, timeout, "dockerd to answer")
+        return self
+
+    def _answers(self) -> bool:
+        if self.daemon is None or not self.daemon.alive():
+            raise RuntimeError(f"dockerd exited:\n{self.daemon.log_tail() if self.daemon else ''}")
+        try:
+            self.docker("version", "--format", "{{.Server.Version}}", timeout=5)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            return False
+        return True
+
+    def build_busybox_image(self, tag: str = TEST_IMAGE) -> str:
+        """Imports a busybox-static root filesystem (sh, httpd, nc, ...) as `tag`."""
+        self.docker("import", "-c", 'CMD ["/bin/sh"]', "-c", "ENV PATH=/bin", "-", tag,
+                    stdin=busybox_rootfs_tar())
+        return tag
+
+    def remove_all_containers(self) -> None:
+        ids = self.docker("ps", "-aq").split()
+        if ids:
+            self.docker("rm", "-f", *ids, timeout=120)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Removes containers, stops dockerd and undoes what it left on the host (mounts, bridge, files)."""
+        if self.daemon is not None and self.daemon.alive():
+            try:
+                self.remove_all_containers()
+            finally:
+                self.daemon.stop(timeout=timeout)
+        self._unmount_leftovers()
+        subprocess.run(["ip", "link", "del", self.bridge_name], capture_output=True, timeout=10, check=False)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def _unmount_leftovers(self) -> None:
+        # dockerd leaves nsfs and overlay mounts under its roots when it is stopped
+        with open("/proc/self/mounts") as mounts:
+            targets = [line.split()[1] for line in mounts if line.split()[1].startswith(str(self.home))]
+        for target in sorted(targets, key=len, reverse=True):
+            subprocess.run(["umount", "-l", target], capture_output=True, timeout=10, check=False)
+
+
+def busybox_rootfs_tar() -> bytes:
+    """A tar stream of a minimal root filesystem: busybox with its applets linked in /bin."""
+    applets = subprocess.run([str(BUSYBOX), "--list"], capture_output=True, text=True, check=True,
+                             timeout=10).stdout.split()
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for folder in ("bin", "www", "etc", "tmp", "proc", "sys", "dev"):
+            info = tarfile.TarInfo(folder)
+            info.type = tarfile.DIRTYPE
+            info.mode = 0o1777 if folder == "tmp" else 0o755
+            tar.addfile(info)
+        tar.add(str(BUSYBOX), "bin/busybox")
+        for applet in applets:
+            if applet != "busybox":
+                link = tarfile.TarInfo(f"bin/{applet}")
+                link.type = tarfile.SYMTYPE
+                link.linkname = "busybox"
+                tar.addfile(link)
+        for name, text in (("www/index.html", "hello from busybox\n"),
+                           ("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n"),
+                           ("etc/group", "root:x:0:\nnogroup:x:65534:\n")):
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()

@@ -1,0 +1,7 @@
+"""Fixtures shared by the whole suite: real services started per session or per test."""
+
+pytest_plugins = [
+    "tests.fixtures.zookeeper",
+    "tests.fixtures.haproxy",
+    "tests.fixtures.docker",
+]
