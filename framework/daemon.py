@@ -1,13 +1,109 @@
-"""balalaika-scheduler: The Balalaika scheduler daemon (a Mesos framework) (coming with the framework core issue)."""
+"""balalaika-scheduler: the scheduler daemon. Contends for leadership; the leader runs the loop.
 
+A standby waits in the election with its ZooKeeper session open, so it takes over within the session
+timeout of a leader that dies. SIGTERM stops a leader without tearing the framework down: its tasks keep
+running and the next leader re-subscribes with the same framework id.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
 import sys
+import threading
+import uuid
+from pathlib import Path
 
-from cli.notyet import not_yet
+from framework.mesos import DriverAborted, MesosConnection, install_signal_handlers
+from framework.scheduler.loop import Scheduler, SchedulerConfig
+from framework.store import Leadership, Mirror, Store, connect
+
+log = logging.getLogger("balalaika.scheduler")
 
 
-def main() -> int:
-    return not_yet("balalaika-scheduler", "The Balalaika scheduler daemon (a Mesos framework).",
-                   "the framework core issue")
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="balalaika-scheduler", description=__doc__.splitlines()[0])
+    parser.add_argument("--master", required=True,
+                        help="Mesos master: host:port, or zk://host:port[,host:port]/mesos")
+    parser.add_argument("--zk", required=True, help="ZooKeeper hosts for Balalaika's state, host:port[,...]")
+    parser.add_argument("--zk-root", default="/balalaika", help="root node of Balalaika's state")
+    parser.add_argument("--zk-auth", default=os.environ.get("BALALAIKA_ZK_AUTH"),
+                        help="digest credentials user:password; Balalaika's nodes are then only theirs")
+    parser.add_argument("--name", default="balalaika", help="framework name")
+    parser.add_argument("--role", default="*", help="Mesos role")
+    parser.add_argument("--user", default="root", help="user tasks run as")
+    parser.add_argument("--failover-timeout", type=float, default=7 * 24 * 3600.0,
+                        help="seconds Mesos keeps the framework's tasks while no scheduler is connected")
+    parser.add_argument("--principal", help="Mesos principal")
+    parser.add_argument("--secret-file", type=Path, help="file holding the Mesos secret")
+    parser.add_argument("--hostname", default=socket.gethostname(), help="hostname advertised as leader")
+    parser.add_argument("--port", type=int, default=8080, help="port advertised in leader info (the API's)")
+    parser.add_argument("--launch-timeout", type=float, default=300.0,
+                        help="seconds a task may take to reach TASK_RUNNING before it is replaced")
+    parser.add_argument("--log-level", default="INFO")
+    return parser.parse_args(argv)
+
+
+class Daemon:
+    """Election around the loop; also the target of signals (stop, pymesos aborts)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.stopping = threading.Event()
+        self.scheduler: Scheduler | None = None
+        auth = tuple(args.zk_auth.split(":", 1)) if args.zk_auth else None
+        self.client = connect(args.zk, auth=auth)
+        self.store = Store(self.client, args.zk_root)
+        self.store.ensure_layout()
+        self.mirror = Mirror(self.client, args.zk_root)
+        identity = {"id": str(uuid.uuid4()), "host": args.hostname, "port": args.port}
+        self.leadership = Leadership(self.client, args.zk_root, identity)
+        self.config = SchedulerConfig(name=args.name, role=args.role, user=args.user, hostname=args.hostname,
+                                      failover_timeout=args.failover_timeout, launch_timeout=args.launch_timeout)
+
+    def _connect_mesos(self, framework_info: dict, sink) -> MesosConnection:
+        secret = self.args.secret_file.read_text().strip() if self.args.secret_file else None
+        return MesosConnection(self.args.master, framework_info, sink, principal=self.args.principal,
+                               secret=secret)
+
+    def stop(self) -> None:
+        log.info("stopping")
+        self.stopping.set()
+        self.leadership.resign()
+
+    def on_abort(self, error: str) -> None:
+        if self.scheduler is not None:
+            self.scheduler.events.put(DriverAborted(error))
+
+    def lead(self) -> None:
+        log.info("elected leader")
+        self.scheduler = Scheduler(self.store, self.mirror, self._connect_mesos, self.config)
+        try:
+            self.scheduler.run(lambda: not self.stopping.is_set() and self.leadership.is_leader)
+        finally:
+            self.scheduler = None
+            log.info("no longer leading")
+
+    def run(self) -> int:
+        self.mirror.start(timeout=60)
+        while not self.stopping.is_set():
+            self.leadership.run(self.lead)
+            self.stopping.wait(1.0)  # session lost or election interrupted: pause, then contend again
+        self.mirror.stop()
+        self.client.stop()
+        self.client.close()
+        return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    daemon = Daemon(args)
+    install_signal_handlers(daemon.on_abort, daemon.stop)
+    return daemon.run()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,461 @@
+"""The leader's loop: the only code that mutates scheduler state.
+
+Mesos callbacks and store watches only put events on `events`; `run` drains them, applies timers
+(reconciliation, launch timeouts, backoff), decides with the pure functions of framework.deploy and
+framework.scheduler.launching, and then does the I/O: store writes first, Mesos calls after.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from framework.backoff import Backoff
+from framework.deploy.instances import reconcile_instances
+from framework.deploy.plan import advance, is_finished
+from framework.deploy.rolling import next_actions
+from framework.matching.match import Demand
+from framework.mesos import events as mesos
+from framework.scheduler import records
+from framework.scheduler.launching import agent_attributes, placements, plan_launches
+from framework.timeutil import format_ts
+
+log = logging.getLogger(__name__)
+
+WRITE_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    name: str = "balalaika"
+    role: str = "*"
+    user: str = "root"
+    hostname: str = "127.0.0.1"
+    failover_timeout: float = 7 * 24 * 3600.0
+    launch_timeout: float = 300.0
+    kill_retry: float = 10.0
+    reconcile_timeout: float = 15.0
+    reconcile_interval: float = 600.0
+    decline_seconds: float = 120.0
+    pending_refuse_seconds: float = 5.0
+    tick_interval: float = 0.5
+    webui_url: str = ""
+
+
+@dataclass(frozen=True)
+class StoreChanged:
+    """The mirror saw a change in desired state: apps, deployments or requests."""
+
+
+@dataclass
+class _Reconciliation:
+    awaiting: set[str] = field(default_factory=set)
+    deadline: float = 0.0
+    done: bool = False
+
+
+def framework_info(config: SchedulerConfig, framework_id: str | None) -> dict:
+    info = {
+        "user": config.user, "name": config.name, "role": config.role, "hostname": config.hostname,
+        "failover_timeout": config.failover_timeout, "checkpoint": True,
+        "capabilities": [{"type": "PARTITION_AWARE"}, {"type": "TASK_KILLING_STATE"}],
+    }
+    if config.webui_url:
+        info["webui_url"] = config.webui_url
+    if framework_id:
+        info["id"] = {"value": framework_id}
+    return info
+
+
+class Scheduler:
+    """Runs while this process leads; `run` returns when `keep_running()` turns False."""
+
+    def __init__(self, store: Any, mirror: Any, connect: Callable[[dict, Callable[[object], None]], Any],
+                 config: SchedulerConfig, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.mirror = mirror
+        self.connect = connect
+        self.config = config
+        self.clock = clock
+        self.events: queue.Queue = queue.Queue()
+        self.connection: Any = None
+        self.framework_id: str | None = None
+        self.tasks: dict[str, dict] = {}
+        self.views: dict[str, dict] = {}
+        self.pending: dict[str, int] = {}
+        self.backoffs: dict[str, tuple[str | None, Backoff]] = {}  # app id -> (app version, backoff)
+        self.kill_sent: dict[str, float] = {}
+        self.agents: dict[str, dict[str, str]] = {}
+        self.queue_entries: dict[str, dict] = {}
+        self.reconciliation = _Reconciliation()
+        self.suppressed = False
+        self.last_reconcile = 0.0
+        self.acks: list[tuple[Any, dict]] = []
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def run(self, keep_running: Callable[[], bool]) -> None:
+        self.framework_id = self.store.get_framework_id()
+        for record in self.store.list_tasks():
+            self._remember(record)
+        log.info("leading with framework id %s and %d known tasks", self.framework_id, len(self.tasks))
+        self.mirror.subscribe(lambda *change: self.events.put(StoreChanged()))
+        self._open_connection()
+        next_tick = 0.0
+        try:
+            while keep_running():
+                self._drain(timeout=max(0.0, min(self.config.tick_interval, next_tick - self.clock())))
+                self._flush_acks()
+                if self.clock() >= next_tick:
+                    self.tick(self.clock())
+                    self._flush_acks()
+                    next_tick = self.clock() + self.config.tick_interval
+        finally:
+            if self.connection is not None:
+                self.connection.stop(teardown=False)
+
+    def _open_connection(self) -> None:
+        if self.connection is not None:
+            self.connection.stop(teardown=False)
+        self.reconciliation = _Reconciliation()
+        self.connection = self.connect(framework_info(self.config, self.framework_id), self.events.put)
+        self.connection.start()
+
+    def _drain(self, timeout: float) -> None:
+        try:
+            event = self.events.get(timeout=timeout)
+        except queue.Empty:
+            return
+        for _ in range(10_000):
+            self.handle(event)
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                return
+
+    # --- events ----------------------------------------------------------------------------------
+
+    def handle(self, event: object) -> None:
+        now = self.clock()
+        match event:
+            case mesos.Subscribed(framework_id=framework_id):
+                self._on_subscribed(framework_id, now)
+            case mesos.Offers(offers=offers):
+                self._on_offers(list(offers), now)
+            case mesos.StatusUpdate():
+                self._on_status(event, now)
+            case mesos.MesosError(message=message):
+                log.error("Mesos error: %s", message)
+                if "removed" in message:
+                    self.framework_id = None
+                    self.store.set_framework_id(None)
+                    self._open_connection()
+            case mesos.DriverAborted(error=error):
+                log.error("Mesos driver aborted (%s); reconnecting", error)
+                self._open_connection()
+            case mesos.Disconnected():
+                log.warning("disconnected from the Mesos master")
+            case mesos.AgentLost(agent_id=agent_id):
+                log.warning("agent %s lost", agent_id)
+            case mesos.ExecutorLost(executor_id=executor_id, agent_id=agent_id):
+                log.warning("executor %s on agent %s lost", executor_id, agent_id)
+            case _:
+                pass
+
+    def _on_subscribed(self, framework_id: str, now: float) -> None:
+        if framework_id != self.framework_id:
+            self.framework_id = framework_id
+            self.store.set_framework_id(framework_id)
+        log.info("subscribed as framework %s; reconciling %d tasks", framework_id, len(self.tasks))
+        self.suppressed = False
+        known = [task_id for task_id, task in self.tasks.items() if not records.is_terminal_state(task["state"])]
+        self.reconciliation = _Reconciliation(set(known), now + self.config.reconcile_timeout)
+        if known:
+            self.connection.reconcile(known)
+        else:
+            self._finish_reconciliation(now)
+
+    def _finish_reconciliation(self, now: float) -> None:
+        for task_id in sorted(self.reconciliation.awaiting):
+            log.warning("task %s unanswered by reconciliation: considered lost", task_id)
+            self._end_task(task_id, {"state": "TASK_LOST", "message": "unanswered by reconciliation"}, now)
+        self.reconciliation.awaiting.clear()
+        self.reconciliation.done = True
+        self.last_reconcile = now
+        self.connection.reconcile([])  # implicit: tells us of tasks we do not know, which we then kill
+        log.info("reconciliation done")
+
+    def _on_status(self, update: mesos.StatusUpdate, now: float) -> None:
+        status = update.status
+        task_id = update.task_id
+        self.reconciliation.awaiting.discard(task_id)
+        record = self.tasks.get(task_id)
+        if record is None:
+            if not records.is_terminal_state(update.state):
+                log.warning("killing unknown task %s (%s)", task_id, update.state)
+                self.connection.kill(task_id)
+            self._ack_now(update)
+            return
+        if records.is_terminal_state(update.state):
+            self._end_task(task_id, status, now, ack=update)
+            return
+        updated = records.apply_status(record, status, now=now, kill_requested=task_id in self.kill_sent)
+        if updated.get("healthy") != record.get("healthy") and updated.get("healthy") is not None:
+            self._event({"eventType": "health_status_changed_event", "appId": record["appId"],
+                         "taskId": task_id, "instanceId": task_id, "version": record.get("version"),
+                         "alive": updated["healthy"]}, now)
+        self._remember(updated)
+        self._persist(updated, ack=update)
+        if updated["state"] != record["state"]:
+            self._event(records.status_update_event(updated, status, format_ts(now)), now)
+
+    def _end_task(self, task_id: str, status: Mapping[str, Any], now: float,
+                  ack: mesos.StatusUpdate | None = None) -> None:
+        record = self.tasks.pop(task_id)
+        self.views.pop(task_id, None)
+        requested = self.kill_sent.pop(task_id, None) is not None
+        app_id = record["appId"]
+        log.info("task %s of %s ended: %s %s", task_id, app_id, status["state"], status.get("message") or "")
+        if not requested and status["state"] != "TASK_KILLED":
+            app = self.mirror.snapshot().apps.get(app_id)
+            if app is not None and app.get("version") == record.get("version"):
+                self.backoffs[app_id] = (app.get("version"), self._backoff(app).on_failure(app, now))
+        future = self.store.delete_task(app_id, task_id)
+        if ack is not None:
+            self.acks.append((future, ack.status))
+        self._event(records.status_update_event(record, status, format_ts(now)), now)
+
+    def _remember(self, record: dict) -> None:
+        self.tasks[record["id"]] = record
+        self.views[record["id"]] = records.decision_view(record)
+
+    def _persist(self, record: dict, ack: mesos.StatusUpdate | None = None) -> None:
+        future = self.store.put_task(record)
+        if ack is not None and ack.needs_ack:
+            self.acks.append((future, ack.status))
+
+    def _ack_now(self, update: mesos.StatusUpdate) -> None:
+        if update.needs_ack:
+            self.connection.acknowledge(update.status)
+
+    def _flush_acks(self) -> None:
+        """Acknowledges updates only once their record is in ZooKeeper (else Mesos resends them)."""
+        acks, self.acks = self.acks, []
+        for future, status in acks:
+            try:
+                if future is not None:
+                    future.get(timeout=WRITE_TIMEOUT)
+            except Exception as error:
+                log.error("could not persist task %s: %s", status["task_id"]["value"], error)
+                continue
+            if "uuid" in status and "agent_id" in status:
+                self.connection.acknowledge(status)
+
+    def _event(self, event: dict, now: float) -> None:
+        event.setdefault("timestamp", format_ts(now))
+        try:
+            self.store.append_event(event)
+        except Exception as error:
+            log.warning("could not record event %s: %s", event.get("eventType"), error)
+
+    # --- offers ----------------------------------------------------------------------------------
+
+    def _on_offers(self, offers: list[dict], now: float) -> None:
+        self.agents.update(agent_attributes(offers))
+        offer_ids = [offer["id"]["value"] for offer in offers]
+        apps = self.mirror.snapshot().apps
+        demands = [Demand(apps[app_id], count) for app_id, count in self.pending.items()
+                   if count > 0 and app_id in apps and self._backoff(apps[app_id]).ready(now)]
+        if not self.reconciliation.done or not demands:
+            self.connection.decline(offer_ids, self.config.decline_seconds)
+            return
+        current = placements(self.tasks.values(), self.agents)
+        batch = plan_launches(demands, offers, current, now=now, framework_id=self.framework_id)
+        self._record_reasons(batch.reasons)
+        written = self._write_before_launch(batch.records)
+        for offer_id, task_infos in batch.task_infos_by_offer.items():
+            ready = [info for info in task_infos if info["task_id"]["value"] in written]
+            if ready:
+                self.connection.accept(offer_id, ready, self.config.pending_refuse_seconds)
+            else:
+                self.connection.decline([offer_id], self.config.pending_refuse_seconds)
+        for app_id, count in batch.launched.items():
+            self.pending[app_id] = max(0, self.pending.get(app_id, 0) - count)
+        if batch.unused_offer_ids:
+            self.connection.decline(batch.unused_offer_ids, self.config.pending_refuse_seconds)
+
+    def _write_before_launch(self, new_records: list[dict]) -> set[str]:
+        """Persists the records of tasks about to launch; returns the ids that made it."""
+        written = set()
+        futures = self.store.put_tasks(new_records)
+        for record, future in zip(new_records, futures, strict=True):
+            try:
+                future.get(timeout=WRITE_TIMEOUT)
+            except Exception as error:
+                log.error("not launching %s: its record could not be written (%s)", record["id"], error)
+                continue
+            written.add(record["id"])
+            self._remember(record)
+            log.info("launching task %s of %s on %s", record["id"], record["appId"], record["host"])
+        return written
+
+    def _backoff(self, app: Mapping[str, Any]) -> Backoff:
+        """The app's backoff; a new version starts without one (its predecessor's failures say nothing)."""
+        version, backoff = self.backoffs.get(app["id"], (None, Backoff()))
+        return backoff if version == app.get("version") else Backoff()
+
+    def _record_reasons(self, reasons: Mapping[str, Any]) -> None:
+        for app_id, counter in reasons.items():
+            entry = self.queue_entries.get(app_id)
+            if entry is not None:
+                entry["processedOffersSummary"] = {str(reason): count for reason, count in counter.items()}
+
+    # --- timers and decisions --------------------------------------------------------------------
+
+    def tick(self, now: float) -> None:
+        if self.connection is None or not self.connection.connected:
+            return
+        if not self.reconciliation.done:
+            if not self.reconciliation.awaiting or now >= self.reconciliation.deadline:
+                self._finish_reconciliation(now)
+            return
+        self._take_requests(now)
+        snapshot = self.mirror.snapshot()
+        steps = self._advance_deployments(snapshot, now)
+        for app_id, app in snapshot.apps.items():
+            if app_id not in steps:
+                self._converge(app, now)
+        for app_id in {t["appId"] for t in self.tasks.values()} - set(snapshot.apps) - set(steps):
+            self._stop_orphans(app_id, now)
+        self._kill_overdue_launches(now)
+        self._retry_kills(now)
+        self._update_offer_interest()
+        self._publish_queue(snapshot.apps, now)
+        if now - self.last_reconcile >= self.config.reconcile_interval:
+            self.last_reconcile = now
+            self.connection.reconcile([])
+
+    def _app_views(self, app_id: str) -> list[dict]:
+        return [view for view in self.views.values() if view["appId"] == app_id]
+
+    def _converge(self, app: Mapping[str, Any], now: float) -> None:
+        app_id = app["id"]
+        actions = reconcile_instances(app, self._app_views(app_id), now=now, pending=self.pending.get(app_id, 0))
+        self.pending[app_id] = self.pending.get(app_id, 0) - actions.unqueue + actions.launch
+        for task_id in actions.kill:
+            self.kill(task_id, now)
+        for task_id in actions.expunge:
+            if task_id in self.tasks:
+                self._end_task(task_id, {"state": "TASK_GONE", "message": "expunged"}, now)
+                self.kill(task_id, now)
+
+    def _stop_orphans(self, app_id: str, now: float) -> None:
+        """Tasks of an app that no longer exists (deleted outside a deployment) are killed."""
+        self.pending.pop(app_id, None)
+        for view in self._app_views(app_id):
+            if view["id"] not in self.kill_sent:
+                self.kill(view["id"], now)
+
+    def _advance_deployments(self, snapshot: Any, now: float) -> set[str]:
+        """Moves every deployment's current step forward; returns the app ids its steps govern."""
+        governed: set[str] = set()
+        for plan in sorted(snapshot.deployments.values(), key=lambda p: p.get("version", "")):
+            if is_finished(plan):
+                continue
+            step_done = True
+            for action in plan["steps"][plan["currentStep"] - 1]["actions"] if plan.get("currentStep") else []:
+                app_id = action["app"]
+                if app_id in governed:
+                    step_done = False
+                    continue
+                governed.add(app_id)
+                app = snapshot.apps.get(app_id) or (plan.get("original") or {}).get(app_id)
+                if app is None:
+                    continue
+                result = next_actions(app, self._app_views(app_id), now=now, action=action["action"],
+                                      pending=self.pending.get(app_id, 0))
+                self.pending[app_id] = self.pending.get(app_id, 0) - result.unqueue + result.launch
+                for task_id in result.kill:
+                    self.kill(task_id, now)
+                step_done = step_done and result.step_done
+            if step_done:
+                self._finish_step(plan, now)
+        return governed
+
+    def _finish_step(self, plan: dict, now: float) -> None:
+        advanced = advance(plan)
+        self._event({"eventType": "deployment_step_success", "plan": advanced,
+                     "currentStep": plan["steps"][plan["currentStep"] - 1] if plan.get("currentStep") else None},
+                    now)
+        if is_finished(advanced):
+            self.store.delete_deployment(plan["id"])
+            self._event({"eventType": "deployment_success", "id": plan["id"], "plan": advanced}, now)
+            log.info("deployment %s finished", plan["id"])
+        else:
+            self.store.put_deployment(advanced)
+
+    def kill(self, task_id: str, now: float) -> None:
+        record = self.tasks.get(task_id)
+        if record is None or task_id in self.kill_sent:
+            return
+        self.kill_sent[task_id] = now
+        log.info("killing task %s of %s", task_id, record["appId"])
+        updated = records.killing(record, now=now)
+        self._remember(updated)
+        self.store.put_task(updated)
+        self.connection.kill(task_id)
+
+    def _retry_kills(self, now: float) -> None:
+        for task_id, sent in list(self.kill_sent.items()):
+            if task_id not in self.tasks:
+                self.kill_sent.pop(task_id)
+            elif now - sent >= self.config.kill_retry:
+                self.kill_sent[task_id] = now
+                self.connection.kill(task_id)
+
+    def _kill_overdue_launches(self, now: float) -> None:
+        for task_id, view in list(self.views.items()):
+            starting = view["state"] in ("TASK_STAGING", "TASK_STARTING")
+            if starting and now - view["stagedAt"] > self.config.launch_timeout:
+                log.warning("task %s did not start within %.0fs", task_id, self.config.launch_timeout)
+                self.kill(task_id, now)
+
+    def _take_requests(self, now: float) -> None:
+        for path, request in self.store.take_requests():
+            kind = request.get("type")
+            if kind == "kill":
+                for task_id in request.get("taskIds", []):
+                    self.kill(task_id, now)
+            elif kind == "reset-delay":
+                self.backoffs.pop(request.get("appId"), None)
+            self.store.done_request(path)
+
+    def _update_offer_interest(self) -> None:
+        wanted = any(count > 0 for count in self.pending.values())
+        if wanted and self.suppressed:
+            self.connection.revive()
+            self.suppressed = False
+        elif not wanted and not self.suppressed:
+            self.connection.suppress()
+            self.suppressed = True
+
+    def _publish_queue(self, apps: Mapping[str, Any], now: float) -> None:
+        """Writes /v2/queue's view (pending count and backoff delay) when it changes."""
+        for app_id, count in list(self.pending.items()):
+            if count <= 0 or app_id not in apps:
+                self.pending.pop(app_id, None)
+                if self.queue_entries.pop(app_id, None) is not None:
+                    self.store.delete_queue_entry(app_id)
+                continue
+            left = self._backoff(apps[app_id]).remaining(now)
+            entry = {"count": count, "delay": {"timeLeftSeconds": round(left), "overdue": left <= 0}}
+            previous = self.queue_entries.get(app_id)
+            if previous is None or previous["count"] != count or previous["delay"] != entry["delay"]:
+                entry["since"] = (previous or {}).get("since") or format_ts(now)
+                entry["processedOffersSummary"] = (previous or {}).get("processedOffersSummary", {})
+                self.queue_entries[app_id] = entry
+                self.store.put_queue_entry(app_id, entry)

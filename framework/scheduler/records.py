@@ -1,0 +1,93 @@
+"""Task records: created at launch, moved through Mesos states by status updates. Pure functions.
+
+Stored records carry ISO timestamps (what the API shows); the deciding functions in framework.deploy
+take seconds, so `decision_view` converts once per record change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from framework.deploy.taskstate import TERMINAL_STATES
+from framework.timeutil import format_ts, parse_ts
+
+STAGING = "TASK_STAGING"
+RUNNING = "TASK_RUNNING"
+KILLING = "TASK_KILLING"
+UNREACHABLE = "TASK_UNREACHABLE"
+_TIME_FIELDS = ("stagedAt", "startedAt", "unreachableSince", "updatedAt")
+
+
+def new_record(app: Mapping[str, Any], task_id: str, *, agent_id: str, host: str, ports: tuple[int, ...],
+               service_ports: list[int], now: float) -> dict:
+    """The record written (before the launch is sent) for a task of `app` placed on an agent."""
+    staged = format_ts(now)
+    return {
+        "id": task_id, "appId": app["id"], "version": app.get("version"), "agentId": agent_id, "host": host,
+        "ports": list(ports), "servicePorts": list(service_ports), "state": STAGING, "stagedAt": staged,
+        "startedAt": None, "healthy": None, "ipAddresses": [], "updatedAt": staged, "unreachableSince": None,
+        "message": None,
+    }
+
+
+def is_terminal_state(state: str) -> bool:
+    return state in TERMINAL_STATES
+
+
+def _ip_addresses(status: Mapping[str, Any]) -> list[dict]:
+    infos = (status.get("container_status") or {}).get("network_infos") or []
+    return [{"ipAddress": address["ip_address"], "protocol": address.get("protocol", "IPv4")}
+            for info in infos for address in info.get("ip_addresses", []) if "ip_address" in address]
+
+
+def apply_status(record: Mapping[str, Any], status: Mapping[str, Any], *, now: float,
+                 kill_requested: bool = False) -> dict:
+    """The record after a Mesos TaskStatus.
+
+    A task we asked to kill stays TASK_KILLING until it ends, so that a late RUNNING update (a health
+    result, a reconciliation answer) cannot make it count as an instance again.
+    """
+    state = status["state"]
+    if kill_requested and not is_terminal_state(state):
+        state = KILLING
+    updated = dict(record)
+    updated["state"] = state
+    updated["updatedAt"] = format_ts(now)
+    if state == RUNNING and record.get("startedAt") is None:
+        updated["startedAt"] = format_ts(status.get("timestamp", now))
+    if "healthy" in status:
+        updated["healthy"] = bool(status["healthy"])
+    addresses = _ip_addresses(status)
+    if addresses:
+        updated["ipAddresses"] = addresses
+    if state == UNREACHABLE:
+        updated["unreachableSince"] = record.get("unreachableSince") or format_ts(now)
+    elif record.get("unreachableSince") is not None and state == RUNNING:
+        updated["unreachableSince"] = None
+    updated["message"] = status.get("message") or None
+    return updated
+
+
+def killing(record: Mapping[str, Any], *, now: float) -> dict:
+    """The record once a kill was sent: it no longer counts as an instance."""
+    return {**record, "state": KILLING, "updatedAt": format_ts(now)}
+
+
+def decision_view(record: Mapping[str, Any]) -> dict:
+    """The record with timestamps in seconds, as framework.deploy's functions read them."""
+    view = dict(record)
+    for field in _TIME_FIELDS:
+        if isinstance(view.get(field), str):
+            view[field] = parse_ts(view[field])
+    return view
+
+
+def status_update_event(record: Mapping[str, Any], status: Mapping[str, Any], timestamp: str) -> dict:
+    """Marathon's status_update_event for the API's event stream."""
+    return {
+        "eventType": "status_update_event", "timestamp": timestamp, "slaveId": record.get("agentId"),
+        "taskId": record["id"], "taskStatus": status["state"], "message": status.get("message", ""),
+        "appId": record["appId"], "host": record.get("host"), "ipAddresses": record.get("ipAddresses", []),
+        "ports": record.get("ports", []), "version": record.get("version"),
+    }
