@@ -1,0 +1,96 @@
+"""Path ids, task ids, port helpers and Marathon timestamps."""
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from framework import timeutil
+from framework.model import (
+    app_id_of_task,
+    app_ports_count,
+    host_port_requests,
+    is_docker,
+    network_mode,
+    new_task_id,
+    normalize_app,
+    paths,
+    port_names,
+    service_ports,
+    task_id_prefix,
+)
+
+
+@pytest.mark.parametrize(("path", "base", "expected"), [
+    ("a", "/", "/a"),
+    ("/a/b", "/x", "/a/b"),
+    ("b", "/a", "/a/b"),
+    ("../c", "/a/b", "/a/c"),
+    ("./c/../d", "/a", "/a/d"),
+    ("../../..", "/a", "/"),
+    ("a//b/", "/", "/a/b"),
+    ("b", "a", "/a/b"),
+])
+def test_resolve(path, base, expected):
+    assert paths.resolve(path, base) == expected
+
+
+def test_parent_and_segments():
+    assert paths.parent("/a/b/c") == "/a/b"
+    assert paths.parent("/a") == "/"
+    assert paths.parent("/") == "/"
+    assert paths.is_valid_segment("api.v2") and paths.is_valid_segment("..")
+    assert not paths.is_valid_segment("a..b") and not paths.is_valid_segment("A")
+
+
+def test_task_ids_round_trip():
+    task_id = new_task_id("/prod/web.v2/api")
+    assert re.fullmatch(r"prod_web\.v2_api\.[0-9a-f-]{36}", task_id)
+    assert task_id_prefix("/prod/web.v2/api") == "prod_web.v2_api"
+    assert app_id_of_task(task_id) == "/prod/web.v2/api"
+    assert app_id_of_task("prod_api.instance-2f6b1a4e-0000-4000-8000-000000000000._app.1") == "/prod/api"
+    with pytest.raises(ValueError):
+        app_id_of_task("no-dot")
+
+
+def test_port_helpers_with_host_networking():
+    app = normalize_app({"id": "/a", "cmd": "x", "requirePorts": True,
+                         "portDefinitions": [{"port": 8080, "name": "web"}, {"port": 0}]})
+    assert network_mode(app) == "HOST" and not is_docker(app)
+    assert app_ports_count(app) == 2
+    assert port_names(app) == ["web", None]
+    assert host_port_requests(app) == [8080, 0]
+    assert service_ports(app) == [8080, 0]
+    app = normalize_app({**app, "requirePorts": False})
+    assert host_port_requests(app) == [0, 0]
+
+
+def test_port_helpers_with_bridge_and_container_networks():
+    mappings = [{"containerPort": 80, "hostPort": 31000, "servicePort": 10000, "name": "web"},
+                {"containerPort": 81}]
+    container = {"type": "DOCKER", "docker": {"image": "nginx"}, "portMappings": mappings}
+    bridge = normalize_app({"id": "/a", "networks": [{"mode": "container/bridge"}], "container": container})
+    assert network_mode(bridge) == "BRIDGE" and is_docker(bridge)
+    assert port_names(bridge) == ["web", None]
+    assert host_port_requests(bridge) == [31000, 0]
+    assert service_ports(bridge) == [10000, 0]
+    user = normalize_app({"id": "/a", "networks": [{"mode": "container", "name": "overlay"}],
+                          "container": container})
+    assert network_mode(user) == "USER"
+    assert host_port_requests(user) == [31000]  # the second mapping needs no host port
+
+
+def test_format_and_parse_timestamps():
+    assert timeutil.format_ts(0) == "1970-01-01T00:00:00.000Z"
+    moment = datetime(2026, 11, 26, 20, 0, 0, 123456, tzinfo=UTC)
+    assert timeutil.format_ts(moment) == "2026-11-26T20:00:00.123Z"
+    assert timeutil.format_ts(moment.astimezone(timezone(timedelta(hours=2)))) == "2026-11-26T20:00:00.123Z"
+    assert timeutil.format_ts(moment.replace(tzinfo=None)) == "2026-11-26T20:00:00.123Z"
+    assert timeutil.parse_ts("2026-11-26T20:00:00.123Z") == pytest.approx(moment.timestamp() - 0.000456)
+    assert timeutil.parse_ts("2026-11-26T22:00:00+02:00") == timeutil.parse_ts("2026-11-26T20:00:00.000Z")
+    assert timeutil.parse_ts("2026-11-26T20:00:00.123456789Z") == pytest.approx(moment.timestamp())
+    stamp = timeutil.now_ts()
+    assert timeutil.format_ts(timeutil.parse_ts(stamp)) == stamp
+    for bad in ("yesterday", "", None):
+        with pytest.raises(ValueError):
+            timeutil.parse_ts(bad)
