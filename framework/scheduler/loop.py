@@ -92,7 +92,7 @@ class Scheduler:
         self.agents: dict[str, dict[str, str]] = {}
         self.queue_entries: dict[str, dict] = {}
         self.reconciliation = _Reconciliation()
-        self.suppressed = False
+        self.offers_wanted = True  # a new subscription is not suppressed
         self.last_reconcile = 0.0
         self.acks: list[tuple[Any, dict]] = []
 
@@ -150,9 +150,8 @@ class Scheduler:
                 self._on_status(event, now)
             case mesos.MesosError(message=message):
                 log.error("Mesos error: %s", message)
-                if "removed" in message:
+                if "removed" in message:  # torn down or timed out: only a new framework id can subscribe
                     self.framework_id = None
-                    self.store.set_framework_id(None)
                     self._open_connection()
             case mesos.DriverAborted(error=error):
                 log.error("Mesos driver aborted (%s); reconnecting", error)
@@ -171,7 +170,7 @@ class Scheduler:
             self.framework_id = framework_id
             self.store.set_framework_id(framework_id)
         log.info("subscribed as framework %s; reconciling %d tasks", framework_id, len(self.tasks))
-        self.suppressed = False
+        self.offers_wanted = True
         known = [task_id for task_id, task in self.tasks.items() if not records.is_terminal_state(task["state"])]
         self.reconciliation = _Reconciliation(set(known), now + self.config.reconcile_timeout)
         if known:
@@ -224,9 +223,9 @@ class Scheduler:
             app = self.mirror.snapshot().apps.get(app_id)
             if app is not None and app.get("version") == record.get("version"):
                 self.backoffs[app_id] = (app.get("version"), self._backoff(app).on_failure(app, now))
-        future = self.store.delete_task(app_id, task_id)
+        self.store.delete_task(app_id, task_id)
         if ack is not None:
-            self.acks.append((future, ack.status))
+            self.acks.append((None, ack.status))
         self._event(records.status_update_event(record, status, format_ts(now)), now)
 
     def _remember(self, record: dict) -> None:
@@ -234,7 +233,7 @@ class Scheduler:
         self.views[record["id"]] = records.decision_view(record)
 
     def _persist(self, record: dict, ack: mesos.StatusUpdate | None = None) -> None:
-        future = self.store.put_task(record)
+        (future,) = self.store.put_tasks([record])
         if ack is not None and ack.needs_ack:
             self.acks.append((future, ack.status))
 
@@ -265,6 +264,7 @@ class Scheduler:
     # --- offers ----------------------------------------------------------------------------------
 
     def _on_offers(self, offers: list[dict], now: float) -> None:
+        log.debug("%d offers", len(offers))
         self.agents.update(agent_attributes(offers))
         offer_ids = [offer["id"]["value"] for offer in offers]
         apps = self.mirror.snapshot().apps
@@ -272,6 +272,7 @@ class Scheduler:
                    if count > 0 and app_id in apps and self._backoff(apps[app_id]).ready(now)]
         if not self.reconciliation.done or not demands:
             self.connection.decline(offer_ids, self.config.decline_seconds)
+            self.offers_wanted = False  # the long filters must be lifted by a REVIVE once demand appears
             return
         current = placements(self.tasks.values(), self.agents)
         batch = plan_launches(demands, offers, current, now=now, framework_id=self.framework_id)
@@ -346,6 +347,8 @@ class Scheduler:
         app_id = app["id"]
         actions = reconcile_instances(app, self._app_views(app_id), now=now, pending=self.pending.get(app_id, 0))
         self.pending[app_id] = self.pending.get(app_id, 0) - actions.unqueue + actions.launch
+        if actions.launch or actions.unqueue:
+            log.info("app %s: %d launches queued (%+d)", app_id, self.pending[app_id], actions.launch - actions.unqueue)
         for task_id in actions.kill:
             self.kill(task_id, now)
         for task_id in actions.expunge:
@@ -406,7 +409,7 @@ class Scheduler:
         log.info("killing task %s of %s", task_id, record["appId"])
         updated = records.killing(record, now=now)
         self._remember(updated)
-        self.store.put_task(updated)
+        self.store.put_tasks([updated])
         self.connection.kill(task_id)
 
     def _retry_kills(self, now: float) -> None:
@@ -435,13 +438,13 @@ class Scheduler:
             self.store.done_request(path)
 
     def _update_offer_interest(self) -> None:
+        """REVIVE when launches become pending (it also lifts the long decline filters), SUPPRESS when none are."""
         wanted = any(count > 0 for count in self.pending.values())
-        if wanted and self.suppressed:
+        if wanted and not self.offers_wanted:
             self.connection.revive()
-            self.suppressed = False
-        elif not wanted and not self.suppressed:
+        elif not wanted and self.offers_wanted:
             self.connection.suppress()
-            self.suppressed = True
+        self.offers_wanted = wanted
 
     def _publish_queue(self, apps: Mapping[str, Any], now: float) -> None:
         """Writes /v2/queue's view (pending count and backoff delay) when it changes."""

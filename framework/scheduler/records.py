@@ -62,9 +62,8 @@ def apply_status(record: Mapping[str, Any], status: Mapping[str, Any], *, now: f
     if addresses:
         updated["ipAddresses"] = addresses
     if state == UNREACHABLE:
+        # kept when the task returns: a returned task that was already replaced is the first to go
         updated["unreachableSince"] = record.get("unreachableSince") or format_ts(now)
-    elif record.get("unreachableSince") is not None and state == RUNNING:
-        updated["unreachableSince"] = None
     updated["message"] = status.get("message") or None
     return updated
 

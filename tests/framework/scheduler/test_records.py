@@ -1,0 +1,60 @@
+"""Task records move through Mesos states as a user of /v2/tasks would expect."""
+
+from framework.scheduler import records
+from framework.timeutil import parse_ts
+
+APP = {"id": "/web", "version": "2026-11-26T20:00:00.000Z"}
+NOW = 1_790_000_000.0
+
+
+def _record() -> dict:
+    return records.new_record(APP, "web.1", agent_id="S0", host="127.0.0.1", ports=(31000,),
+                              service_ports=[10000], now=NOW)
+
+
+def _status(state: str, **extra) -> dict:
+    return {"task_id": {"value": "web.1"}, "state": state, "timestamp": NOW + 1, **extra}
+
+
+def test_new_record_is_staging_with_its_placement() -> None:
+    record = _record()
+    assert record["state"] == "TASK_STAGING"
+    assert (record["host"], record["ports"], record["servicePorts"]) == ("127.0.0.1", [31000], [10000])
+    assert record["startedAt"] is None and record["version"] == APP["version"]
+
+
+def test_running_sets_started_at_and_addresses() -> None:
+    status = _status("TASK_RUNNING", container_status={
+        "network_infos": [{"ip_addresses": [{"protocol": "IPv4", "ip_address": "198.18.1.2"}]}]})
+    record = records.apply_status(_record(), status, now=NOW + 2)
+    assert record["state"] == "TASK_RUNNING"
+    assert parse_ts(record["startedAt"]) == NOW + 1
+    assert record["ipAddresses"] == [{"ipAddress": "198.18.1.2", "protocol": "IPv4"}]
+
+
+def test_health_result_is_recorded_and_start_time_kept() -> None:
+    running = records.apply_status(_record(), _status("TASK_RUNNING"), now=NOW + 2)
+    healthy = records.apply_status(running, _status("TASK_RUNNING", healthy=True, timestamp=NOW + 9), now=NOW + 9)
+    assert healthy["healthy"] is True
+    assert healthy["startedAt"] == running["startedAt"]
+
+
+def test_a_task_being_killed_does_not_count_again_after_a_late_running_update() -> None:
+    killing = records.killing(_record(), now=NOW)
+    late = records.apply_status(killing, _status("TASK_RUNNING", healthy=True), now=NOW + 1, kill_requested=True)
+    assert late["state"] == "TASK_KILLING"
+    ended = records.apply_status(killing, _status("TASK_KILLED"), now=NOW + 2, kill_requested=True)
+    assert ended["state"] == "TASK_KILLED"
+
+
+def test_unreachable_since_is_kept_so_a_returned_replaced_task_is_the_first_victim() -> None:
+    lost = records.apply_status(_record(), _status("TASK_UNREACHABLE"), now=NOW + 5)
+    still = records.apply_status(lost, _status("TASK_UNREACHABLE"), now=NOW + 50)
+    assert parse_ts(still["unreachableSince"]) == NOW + 5
+    back = records.apply_status(still, _status("TASK_RUNNING"), now=NOW + 60)
+    assert back["state"] == "TASK_RUNNING" and back["unreachableSince"] == still["unreachableSince"]
+
+
+def test_decision_view_gives_seconds() -> None:
+    view = records.decision_view(_record())
+    assert view["stagedAt"] == NOW and view["startedAt"] is None

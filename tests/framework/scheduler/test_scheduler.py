@@ -1,0 +1,91 @@
+"""The scheduler keeps apps at their instance count on a Mesos-compatible master, and survives failover."""
+
+import signal
+
+import pytest
+
+from tests.framework.scheduler.harness import kill_task_process
+from tests.waiting import wait_for
+
+SLEEPER = {"cmd": "sleep 600", "cpus": 0.1, "mem": 16, "instances": 0}
+
+
+@pytest.fixture
+def leader(schedulers):
+    schedulers.start_scheduler()
+    wait_for(schedulers.leader, 30, "an elected scheduler")
+    wait_for(lambda: schedulers.store.get_framework_id(), 30, "the framework id to be persisted")
+    return schedulers
+
+
+def test_scale_up_and_down_converges_to_exactly_the_instance_count(leader) -> None:
+    leader.put_app({**SLEEPER, "id": "/scale"})
+    leader.scale("/scale", 5)
+    first = leader.wait_running("/scale", 5)
+    leader.scale("/scale", 2)
+    kept = leader.wait_running("/scale", 2)
+    assert {t["id"] for t in kept} <= {t["id"] for t in first}, "scaling down must not start new tasks"
+
+
+def test_a_killed_task_is_replaced(leader) -> None:
+    leader.put_app({**SLEEPER, "id": "/heal", "instances": 2})
+    before = leader.wait_running("/heal", 2)
+    victim = before[0]
+    kill_task_process(victim["id"])
+    after = wait_for(lambda: (lambda run: run if len(run) == 2 and victim["id"] not in {t["id"] for t in run}
+                              else None)(leader.tasks("/heal")), 30, "a replacement task")
+    assert victim["id"] not in {t["id"] for t in after}
+
+
+def test_a_failing_command_backs_off_visibly_in_the_queue(leader) -> None:
+    leader.put_app({"id": "/crash", "cmd": "exit 1", "cpus": 0.1, "mem": 16, "instances": 1,
+                    "backoffSeconds": 2, "backoffFactor": 2, "maxLaunchDelaySeconds": 60})
+    delays: list[int] = []
+
+    def delay_grew() -> bool:
+        entry = leader.queue_entry("/crash")
+        if entry:
+            delays.append(entry["delay"]["timeLeftSeconds"])
+        return max(delays, default=0) >= 3  # 2 s after the first failure, 4 s after the second
+
+    wait_for(delay_grew, 40, "a growing launch delay in the queue")
+    assert min(d for d in delays if d > 0) <= 2
+
+
+def test_unique_hostname_places_one_per_agent_and_leaves_the_rest_waiting(leader) -> None:
+    leader.put_app({**SLEEPER, "id": "/unique", "instances": 4, "constraints": [["hostname", "UNIQUE"]]})
+    running = wait_for(lambda: (lambda r: r if len(r) == 3 else None)(leader.tasks("/unique")), 30,
+                       "three tasks on three agents")
+    assert len({t["host"] for t in running}) == 3
+    wait_for(lambda: (leader.queue_entry("/unique") or {}).get("count") == 1, 10, "the fourth instance queued")
+    assert len(leader.tasks("/unique", None)) == 3, "nothing may be placed against the constraint"
+
+
+def test_leader_sigkill_hands_over_without_losing_or_duplicating_tasks(schedulers) -> None:
+    for _ in range(3):
+        schedulers.start_scheduler()
+    first = wait_for(schedulers.leader, 30, "an elected scheduler")
+    schedulers.put_app({**SLEEPER, "id": "/survivor", "instances": 3})
+    before = {t["id"] for t in schedulers.wait_running("/survivor", 3)}
+
+    schedulers.schedulers[int(first["host"].removeprefix("scheduler"))].stop(signal.SIGKILL)
+
+    def new_leader() -> dict | None:
+        current = schedulers.leader()
+        return current if current and current["host"] != first["host"] else None
+
+    second = wait_for(new_leader, 40, "a new leader")
+    assert second["id"] != first["id"]
+
+    schedulers.scale("/survivor", 4)
+    after = {t["id"] for t in schedulers.wait_running("/survivor", 4, timeout=40)}
+    assert before < after, "the new leader must keep every running task and add exactly one"
+
+
+def test_master_restart_resubscribes_and_keeps_tasks(leader, mesos_cluster) -> None:
+    leader.put_app({**SLEEPER, "id": "/steady", "instances": 2})
+    before = {t["id"] for t in leader.wait_running("/steady", 2)}
+    mesos_cluster.restart_master()
+    leader.scale("/steady", 3)
+    after = {t["id"] for t in leader.wait_running("/steady", 3, timeout=60)}
+    assert before < after
