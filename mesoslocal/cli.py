@@ -1,12 +1,72 @@
-"""mesos-local: A Mesos-compatible local master with agents (coming with the mesoslocal issue)."""
+"""mesos-local: a Mesos-1.11-compatible master with N agents on this machine.
 
+    mesos-local --port 5050 --agents 3 --agent-resources "cpus:4;mem:4096;disk:10000;ports:[31000-32000]"
+
+Stops cleanly on SIGTERM/SIGINT, killing every task it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
 import sys
+from pathlib import Path
 
-from cli.notyet import not_yet
+from mesoslocal.cluster import DEFAULT_RESOURCES, Cluster
+
+log = logging.getLogger("mesoslocal")
 
 
-def main() -> int:
-    return not_yet("mesos-local", "A Mesos-compatible local master with agents.", "the mesoslocal issue")
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="mesos-local", description=__doc__.splitlines()[0])
+    parser.add_argument("--ip", default="127.0.0.1", help="address the master binds and advertises")
+    parser.add_argument("--port", type=int, default=5050)
+    parser.add_argument("--agents", type=int, default=3)
+    parser.add_argument("--agent-resources", default=DEFAULT_RESOURCES,
+                        help="total per agent; the ports range is split into disjoint slices across agents")
+    parser.add_argument("--no-split-ports", action="store_true", help="give every agent the whole ports range")
+    parser.add_argument("--attributes", default=None, help='e.g. "rack:r1;zone:a" (all agents)')
+    parser.add_argument("--zk", default=None, help="zk://host:port/path: register for ZooKeeper discovery")
+    parser.add_argument("--docker-host", default=None, help="DOCKER_HOST of the daemon running Docker tasks")
+    parser.add_argument("--work-dir", type=Path, default=None)
+    parser.add_argument("--heartbeat-interval", type=float, default=15.0)
+    parser.add_argument("--allocation-interval", type=float, default=1.0)
+    parser.add_argument("--agent-timeout", type=float, default=75.0)
+    parser.add_argument("--agent-port", type=int, default=0, help="port every agent binds on its own IP")
+    parser.add_argument("--log-level", default="INFO")
+    return parser.parse_args(argv)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    cluster = Cluster(agents=args.agents, agent_resources=args.agent_resources, docker_host=args.docker_host,
+                      work_dir=args.work_dir, ip=args.ip, port=args.port,
+                      allocation_interval=args.allocation_interval, heartbeat_interval=args.heartbeat_interval,
+                      agent_timeout=args.agent_timeout, attributes=args.attributes, zk=args.zk,
+                      agent_port=args.agent_port, split_agent_ports=not args.no_split_ports)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await cluster.start()
+    log.info("mesos-local: master on %s:%d with %d agents (%s)", args.ip, cluster.port, args.agents,
+             ", ".join(a.endpoint() for a in cluster.agents))
+    try:
+        await stop.wait()
+    finally:
+        log.info("mesos-local: stopping")
+        await cluster.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("kazoo").setLevel(logging.WARNING)
+    asyncio.run(serve(args))
+    return 0
 
 
 if __name__ == "__main__":

@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.zookeeper",
     "tests.fixtures.haproxy",
     "tests.fixtures.docker",
+    "tests.fixtures.mesoslocal",
 ]

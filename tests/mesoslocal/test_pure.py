@@ -1,0 +1,67 @@
+"""Pure parts: resources arithmetic, the allocator's filters, RecordIO, call validation."""
+
+from __future__ import annotations
+
+from mesoslocal import recordio
+from mesoslocal.allocator import Allocator, refuse_seconds
+from mesoslocal.resources import Resources, split_ports
+from mesoslocal.validation import check_call, check_call_shape
+
+
+def test_fixed_point_scalars_and_ranges() -> None:
+    total = Resources.parse_spec("cpus:1;mem:100;ports:[31000-31010]")
+    used = Resources.from_v1([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}}] * 10)
+    assert (total - used).scalar("cpus") == 0.0 and "cpus" not in (total - used).scalars
+    one_port = Resources.parse_spec("ports:[31005-31005]")
+    left = total - one_port
+    assert left.flatten()["ports"] == "[31000-31004, 31006-31010]"
+    assert total.contains(one_port) and not left.contains(one_port)
+    assert (left + one_port).flatten()["ports"] == "[31000-31010]"
+    assert total.flatten()["gpus"] == 0.0
+
+
+def test_split_ports_disjoint() -> None:
+    slices = split_ports(Resources.parse_spec("cpus:4;ports:[31000-32000]"), 3)
+    assert [s.flatten()["ports"] for s in slices] == ["[31000-31332]", "[31333-31665]", "[31666-31998]"]
+
+
+def test_filters_block_only_subsets() -> None:
+    allocator = Allocator()
+    allocator.add_agent("a", Resources.parse_spec("cpus:4;mem:100"))
+    allocator.add_framework("f")
+    [(_, _, offered)] = allocator.allocate(now=0)
+    allocator.take_offer("a", offered)
+    allocator.refuse("f", "a", offered, refuse_seconds(None), now=0)
+    assert allocator.allocate(now=1) == []
+    assert allocator.allocate(now=5.1) != []
+    assert refuse_seconds({"refuse_seconds": -1}) == 5.0 and refuse_seconds({"refuse_seconds": 0}) == 0
+
+
+def test_filter_passes_a_superset() -> None:
+    allocator = Allocator()
+    allocator.add_agent("a", Resources.parse_spec("cpus:4"))
+    allocator.add_framework("f")
+    task = Resources.parse_spec("cpus:1")
+    allocator.use("a", task)
+    [(_, _, offered)] = allocator.allocate(now=0)
+    allocator.take_offer("a", offered)
+    allocator.refuse("f", "a", offered, 60, now=0)
+    assert allocator.allocate(now=1) == []
+    allocator.release("a", task)
+    [(_, _, offered)] = allocator.allocate(now=2)
+    assert offered.scalar("cpus") == 4
+
+
+def test_recordio_bytes_not_characters() -> None:
+    record = recordio.encode({"name": "é"})
+    assert record.startswith(b"13\n")  # 12 characters, 13 bytes
+    assert recordio.decode_all(record + record[:5]) == ([{"name": "é"}], record[:5])
+
+
+def test_call_validation_texts() -> None:
+    assert check_call_shape({"type": "KILL", "kill": {}}) == "Missing required fields: kill.task_id"
+    assert check_call_shape({"type": "X", "v0_field": 1}) is None  # unknown keys are ignored
+    assert check_call({"type": "BOGUS"}) == "Expecting 'type' to be present"
+    assert check_call({"type": "SUBSCRIBE", "framework_id": {"value": "a"},
+                       "subscribe": {"framework_info": {"id": {"value": "b"}}}}) == \
+        "'framework_id' differs from 'subscribe.framework_info.id'"
