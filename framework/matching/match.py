@@ -1,0 +1,386 @@
+"""Matching pending instances against a batch of offers in one pass.
+
+The pass walks the offers in order and, for each, the demands in priority order, placing as many
+instances of a demand as fit before moving to the next demand. Per (demand, offer) the checks run
+cheapest first: scalar resources (with role), host ports, then constraints. The first failure ends that
+demand's turn on that offer, because the offer only shrinks from there.
+
+How it aims at 10,000 pending instances against 1,000 offers in 100 ms (see bench/RESULTS.md):
+
+* offers are parsed once, demands compiled once (needs in fixed point, port requests, constraints
+  with compiled regexes, per-field counts of placed instances updated incrementally);
+* identical instances go on an offer as one block, as many as resources, ports and the constraints'
+  ``room`` allow, instead of one check round per instance;
+* an offer that cannot hold the smallest remaining need of any demand is abandoned at once, and the
+  demands not tried on it are charged that resource in bulk (a difference array resolved at the end).
+  The charge names the first scalar below the smallest need, which may differ from what a full check
+  of a bigger demand would have named first;
+* finished demands leave the active list, and the pass stops once nothing is pending.
+
+GROUP_BY is the one constraint that can become satisfiable again as placements grow (a value is
+refused until the other values catch up), so demands with GROUP_BY that are still pending after a
+pass that placed something get further passes over the leftovers. Rejections are counted in the first
+pass only, so each (app, offer) pair is counted at most once.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from framework.matching import appfields
+from framework.matching.constraints import HOSTNAME, Constraint, FieldStats, Placement, check, room
+from framework.matching.ports import PortAssignment, assign_ports, take_lowest
+from framework.matching.reasons import (
+    INSUFFICIENT_CPUS,
+    INSUFFICIENT_DISK,
+    INSUFFICIENT_GPUS,
+    INSUFFICIENT_MEMORY,
+    NO_ACCEPTED_ROLE,
+    NOT_ENOUGH_PORTS,
+    Rejection,
+)
+from framework.matching.resources import (
+    UNRESERVED,
+    OfferResources,
+    ParsedOffer,
+    ResourceNeed,
+    count_ports,
+    parse_offer,
+    task_resources,
+)
+
+
+@dataclass(frozen=True)
+class Demand:
+    """``count`` pending instances of ``app`` (a normalized app dict); list order is priority."""
+
+    app: Mapping[str, Any]
+    count: int
+
+
+class Launch(NamedTuple):
+    """One instance placed on one offer.
+
+    ``ports`` is parallel to ``appfields.host_port_requests(app)``. The task's v1 resource dicts are
+    built on access (``resources``) rather than stored: a pass makes 10,000 launches, and the dicts
+    would triple the objects allocated (and the garbage collector's work) during matching.
+    """
+
+    offer_id: str
+    agent_id: str
+    hostname: str
+    app_id: str
+    ports: tuple[int, ...]
+    need: ResourceNeed
+    role: str = UNRESERVED
+
+    @property
+    def resources(self) -> list[dict]:
+        """The v1 Resource dicts for the task (a fresh list each time)."""
+        return task_resources(self.need, self.ports, self.role)
+
+
+@dataclass
+class MatchResult:
+    launches: list[Launch]  # grouped by offer, offers in input order
+    unused_offer_ids: list[str]
+    reasons: dict[str, Counter[Rejection]]  # app id -> offers rejected per reason
+
+    def by_offer(self) -> dict[str, list[Launch]]:
+        """Launches per offer id, so each offer is accepted with one ACCEPT call."""
+        out: dict[str, list[Launch]] = {}
+        for launch in self.launches:
+            out.setdefault(launch.offer_id, []).append(launch)
+        return out
+
+
+_new_tuple = tuple.__new__
+
+
+class _Plan:
+    """A demand compiled for matching."""
+
+    __slots__ = ("app_id", "remaining", "need", "port_requests", "exact_ports", "dynamic_ports",
+                 "roles", "constraints", "stats", "has_group_by", "reasons")
+
+    def __init__(self, demand: Demand, stats: dict[str, FieldStats], reasons: Counter[Rejection]):
+        app = demand.app
+        self.app_id = appfields.app_id(app)
+        self.remaining = demand.count
+        self.need = ResourceNeed.of(
+            appfields.scalar(app, "cpus", appfields.DEFAULT_CPUS),
+            appfields.scalar(app, "mem", appfields.DEFAULT_MEM),
+            appfields.scalar(app, "disk", appfields.DEFAULT_DISK),
+            appfields.scalar(app, "gpus", appfields.DEFAULT_GPUS),
+        )
+        self.port_requests = appfields.host_port_requests(app)
+        self.exact_ports = any(self.port_requests)
+        self.dynamic_ports = sum(1 for port in self.port_requests if port == 0)
+        self.roles = appfields.accepted_roles(app)
+        self.constraints = tuple(Constraint.parse(c) for c in appfields.constraints(app))
+        self.stats = stats  # shared by all demands of one app
+        self.has_group_by = any(c.operator == "GROUP_BY" for c in self.constraints)
+        self.reasons = reasons
+
+
+class _Offer:
+    __slots__ = ("parsed", "pools", "fields", "launches")
+
+    def __init__(self, parsed: ParsedOffer):
+        self.parsed = parsed
+        self.pools = list(parsed.pools)
+        self.fields = {**parsed.attributes, HOSTNAME: parsed.hostname}
+        self.launches: list[Launch] = []
+
+
+def _capacity(plan: _Plan, offer: _Offer) -> tuple[int, int] | Rejection:
+    """(pool index, how many instances it holds) for the first accepted pool holding one, else why not.
+
+    Instances with exact host ports go one at a time (an exact port cannot be taken twice from one
+    offer); constraints may cap the block further (``constraints.room``).
+    """
+    need = plan.need
+    cpus, mem, disk, gpus = need
+    rejection: Rejection | None = None
+    roles = plan.roles
+    for i, pool in enumerate(offer.pools):
+        if roles is not None and pool.role not in roles:
+            continue
+        short = pool.shortfall(need)
+        if short is not None:
+            rejection = rejection or short
+            continue
+        k = 1 if plan.exact_ports else plan.remaining
+        if cpus and pool.cpus // cpus < k:
+            k = pool.cpus // cpus
+        if mem and pool.mem // mem < k:
+            k = pool.mem // mem
+        if disk and pool.disk // disk < k:
+            k = pool.disk // disk
+        if gpus and pool.gpus // gpus < k:
+            k = pool.gpus // gpus
+        return i, k
+    return rejection or NO_ACCEPTED_ROLE
+
+
+def _fill(plan: _Plan, offer: _Offer, rng: random.Random | None) -> Rejection | None:
+    """Place as many instances of ``plan`` on ``offer`` as fit, consuming it.
+
+    Returns None when the plan has nothing pending any more, else why the offer takes no more of it.
+    """
+    while True:
+        capacity = _capacity(plan, offer)
+        if isinstance(capacity, Rejection):
+            return capacity
+        chosen, k = capacity
+        pool = offer.pools[chosen]
+        dynamic = plan.dynamic_ports
+        if dynamic:
+            free = count_ports(pool.ports) // dynamic
+            if free == 0:
+                return NOT_ENOUGH_PORTS
+            if free < k:
+                k = free
+        limiting: Constraint | None = None
+        for c in plan.constraints:
+            value = offer.fields.get(c.key)
+            stats = plan.stats[c.key]
+            failed = check(c, value, stats)
+            if failed is not None:
+                return failed
+            allowed = room(c, value, stats)
+            if allowed < k:
+                k, limiting = allowed, c
+        if not plan.port_requests:
+            port_lists: list[tuple[int, ...]] = [()] * k
+            remaining = pool.ports
+        elif rng is None and not plan.exact_ports:
+            picked, remaining = take_lowest(pool.ports, k * dynamic)
+            port_lists = [tuple(picked[i * dynamic:(i + 1) * dynamic]) for i in range(k)]
+        else:
+            port_lists, remaining = [], pool.ports
+            for _ in range(k):
+                assignment = assign_ports(plan.port_requests, remaining, rng=rng)
+                if not isinstance(assignment, PortAssignment):
+                    return assignment
+                port_lists.append(assignment.ports)
+                remaining = assignment.remaining
+        need = plan.need
+        offer.pools[chosen] = OfferResources(
+            pool.role, pool.cpus - k * need.cpus, pool.mem - k * need.mem,
+            pool.disk - k * need.disk, pool.gpus - k * need.gpus, remaining,
+        )
+        for key, stats in plan.stats.items():
+            stats.add(offer.fields.get(key), k)
+        p = offer.parsed
+        append = offer.launches.append
+        head = (p.offer_id, p.agent_id, p.hostname, plan.app_id)
+        tail = (need, pool.role)
+        for ports in port_lists:
+            # tuple.__new__ skips the NamedTuple's Python-level __new__: this loop runs per instance.
+            append(_new_tuple(Launch, (*head, ports, *tail)))
+        plan.remaining -= k
+        if plan.remaining == 0:
+            return None
+        if limiting is not None and limiting.operator != "GROUP_BY":
+            # The block used up what this constraint allows here; its check now says why, which
+            # spares a full round of resource and port checks. (GROUP_BY may allow another one.)
+            failed = check(limiting, offer.fields.get(limiting.key), plan.stats[limiting.key])
+            if failed is not None:
+                return failed
+
+
+class _Pass:
+    """One walk over the offers for a set of plans."""
+
+    def __init__(self, plans: list[_Plan], record: bool, rng: random.Random | None):
+        self.record = record
+        self.rng = rng
+        self.versions: list[list[_Plan]] = []
+        self.charges: dict[tuple[int, Rejection], list[int]] = {}
+        self.placed = 0
+        self._activate([p for p in plans if p.remaining > 0])
+
+    def _activate(self, active: list[_Plan]) -> None:
+        self.active = active
+        self.versions.append(active)
+        if active:
+            self.mins = (
+                min(p.need.cpus for p in active), min(p.need.mem for p in active),
+                min(p.need.disk for p in active), min(p.need.gpus for p in active),
+                min(p.dynamic_ports for p in active),
+            )
+
+    def _exhausted(self, pools: Sequence[OfferResources]) -> Rejection | None:
+        """Why no active plan can fit any more, judged by the smallest needs; None if some may."""
+        cpus, mem, disk, gpus, ports = self.mins
+        if len(pools) == 1:
+            pool = pools[0]
+            if pool.cpus < cpus:
+                return INSUFFICIENT_CPUS
+            if pool.mem < mem:
+                return INSUFFICIENT_MEMORY
+            if pool.disk < disk:
+                return INSUFFICIENT_DISK
+            if pool.gpus < gpus:
+                return INSUFFICIENT_GPUS
+            if ports and count_ports(pool.ports) < ports:
+                return NOT_ENOUGH_PORTS
+            return None
+        if max(p.cpus for p in pools) < cpus:
+            return INSUFFICIENT_CPUS
+        if max(p.mem for p in pools) < mem:
+            return INSUFFICIENT_MEMORY
+        if max(p.disk for p in pools) < disk:
+            return INSUFFICIENT_DISK
+        if max(p.gpus for p in pools) < gpus:
+            return INSUFFICIENT_GPUS
+        if ports and max(count_ports(p.ports) for p in pools) < ports:
+            return NOT_ENOUGH_PORTS
+        return None
+
+    def _charge_rest(self, start: int, rejection: Rejection) -> None:
+        if self.record:
+            key = (len(self.versions) - 1, rejection)
+            diff = self.charges.get(key)
+            if diff is None:
+                diff = self.charges[key] = [0] * (len(self.active) + 1)
+            diff[start] += 1
+
+    def offer(self, offer: _Offer) -> None:
+        if not offer.pools:
+            self._charge_rest(0, NO_ACCEPTED_ROLE)
+            return
+        exhausted = self._exhausted(offer.pools)
+        if exhausted is not None:
+            self._charge_rest(0, exhausted)
+            return
+        finished = False
+        launched = len(offer.launches)  # earlier passes may have used this offer already
+        pools = offer.pools
+        single = pools[0] if len(pools) == 1 else None
+        for index, plan in enumerate(self.active):
+            if plan.remaining == 0:
+                continue
+            # The common miss, without a call: one unreserved-role pool too small in the first scalars.
+            if single is not None and plan.roles is None and plan.need.cpus > single.cpus:
+                rejection = INSUFFICIENT_CPUS
+            elif single is not None and plan.roles is None and plan.need.mem > single.mem:
+                rejection = INSUFFICIENT_MEMORY
+            else:
+                rejection = _fill(plan, offer, self.rng)
+            if rejection is not None and self.record:
+                plan.reasons[rejection] += 1
+            finished = finished or plan.remaining == 0
+            if len(offer.launches) > launched:
+                self.placed += len(offer.launches) - launched
+                launched = len(offer.launches)
+                exhausted = self._exhausted(pools)
+                if exhausted is not None:
+                    self._charge_rest(index + 1, exhausted)
+                    break
+                single = pools[0] if len(pools) == 1 else None
+        if finished:
+            self._activate([p for p in self.active if p.remaining > 0])
+
+    def run(self, offers: Iterable[_Offer]) -> None:
+        for offer in offers:
+            if not self.active:
+                break
+            self.offer(offer)
+        for (version, rejection), diff in self.charges.items():
+            running = 0
+            for i, plan in enumerate(self.versions[version]):
+                running += diff[i]
+                if running:
+                    plan.reasons[rejection] += running
+
+
+def match(
+    demands: Sequence[Demand],
+    offers: Sequence[Mapping[str, Any]],
+    placements: Iterable[Placement],
+    *,
+    rng: random.Random | None = None,
+) -> MatchResult:
+    """Place pending instances on offers; pure (no I/O, no clock), deterministic unless ``rng`` is given.
+
+    ``offers`` are v1 offer dicts; ``placements`` are the instances already running or launching,
+    of any app (only an app's own instances count for its constraints). ``rng`` picks dynamic host
+    ports at random instead of lowest-first.
+    """
+    by_app: dict[str, list[Placement]] = {}
+    for p in placements:
+        by_app.setdefault(p.app_id, []).append(p)
+    stats_by_app: dict[str, dict[str, FieldStats]] = {}
+    reasons: dict[str, Counter[Rejection]] = {}
+    plans: list[_Plan] = []
+    for demand in demands:
+        app_id = appfields.app_id(demand.app)
+        counter = reasons.setdefault(app_id, Counter())
+        stats = stats_by_app.setdefault(app_id, {})
+        plan = _Plan(demand, stats, counter)
+        for c in plan.constraints:
+            if c.key not in stats:
+                stats[c.key] = FieldStats.of(c.key, by_app.get(app_id, ()))
+        plans.append(plan)
+
+    state = [_Offer(parse_offer(o)) for o in offers]
+    first = _Pass(plans, record=True, rng=rng)
+    first.run(state)
+    placed = first.placed
+    while placed:
+        retry = [p for p in plans if p.remaining > 0 and p.has_group_by]
+        if not retry:
+            break
+        again = _Pass(retry, record=False, rng=rng)
+        again.run(state)
+        placed = again.placed
+
+    launches = [launch for offer in state for launch in offer.launches]
+    unused = [offer.parsed.offer_id for offer in state if not offer.launches]
+    return MatchResult(launches, unused, reasons)
