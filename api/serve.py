@@ -1,12 +1,81 @@
-"""balalaika-api: The Marathon v2 REST API of Balalaika, under gunicorn (coming with the api issue)."""
+"""balalaika-api: the Marathon v2 REST API under gunicorn, started programmatically.
 
+``balalaika-api --zk HOSTS [--root /balalaika] [--bind 127.0.0.1:8080] [--workers N] [--threads T]
+[--auth-file F] [--certfile C --keyfile K]``. Workers are gthread workers, so a long-lived SSE stream
+(/v2/events) holds one thread, not a whole worker. gunicorn's master handles SIGTERM with a graceful
+stop of its workers, and its SIGINT a quick one; we add nothing but a bounded graceful timeout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
 import sys
 
-from cli.notyet import not_yet
+from gunicorn.app.base import BaseApplication
+
+from api.app_factory import create_app
 
 
-def main() -> int:
-    return not_yet("balalaika-api", "The Marathon v2 REST API of Balalaika, under gunicorn.", "the api issue")
+class ApiServer(BaseApplication):
+    """gunicorn with our options and our app factory (called in each worker after fork: lazy ZooKeeper)."""
+
+    def __init__(self, options: dict, config: dict) -> None:
+        self.options = options
+        self.config_for_app = config
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if value is not None and key in self.cfg.settings:
+                self.cfg.set(key, value)
+
+    def load(self):
+        return create_app(self.config_for_app)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="balalaika-api", description=__doc__.splitlines()[0])
+    parser.add_argument("--zk", required=True, help="ZooKeeper hosts, host:port[,host:port][/chroot]")
+    parser.add_argument("--root", default="/balalaika", help="Balalaika's root znode")
+    parser.add_argument("--bind", default="127.0.0.1:8080")
+    parser.add_argument("--workers", type=int, default=min(4, (os.cpu_count() or 1) + 1))
+    parser.add_argument("--threads", type=int, default=16, help="threads per worker (SSE streams hold one)")
+    parser.add_argument("--auth-file", help="users/tokens JSON (see api/auth.py); auth is off without it")
+    parser.add_argument("--certfile")
+    parser.add_argument("--keyfile")
+    parser.add_argument("--service-ports", default="10000-20000", help="range for servicePort 0")
+    parser.add_argument("--max-body", type=int, default=5 * 1024 * 1024, help="request body limit (bytes)")
+    args = parser.parse_args(argv)
+    if bool(args.certfile) != bool(args.keyfile):
+        parser.error("--certfile and --keyfile go together")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
+    config = {"ZK_HOSTS": args.zk, "ZK_ROOT": args.root, "SERVICE_PORTS": args.service_ports,
+              "MAX_CONTENT_LENGTH": args.max_body}
+    if args.auth_file:
+        config["AUTH_FILE"] = args.auth_file
+    options = {
+        "bind": args.bind,
+        "workers": args.workers,
+        "threads": args.threads,
+        "worker_class": "gthread",
+        "certfile": args.certfile,
+        "keyfile": args.keyfile,
+        "graceful_timeout": 5,
+        "timeout": 60,
+        "keepalive": 5,
+        "preload_app": False,  # never build the app (nor connect) in the master
+        "accesslog": None,  # access logs would carry Authorization-bearing URLs of some clients
+        "proc_name": "balalaika-api",
+    }
+    ApiServer(options, config).run()
+    return 0
 
 
 if __name__ == "__main__":

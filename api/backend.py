@@ -1,0 +1,122 @@
+"""Per-worker access to ZooKeeper: one kazoo client, one Store for writes, one watch-fed Mirror for reads.
+
+gunicorn forks workers from a master; a kazoo client (its threads and socket) must not cross a fork, so
+the connection is made lazily by the first request of each process (checked by pid) and never at import
+time or in the master. Reads are served from the Mirror's in-memory snapshot; after a write we wait
+(briefly, bounded) for the Mirror to show it, so a client reading right after its own write sees it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+
+from flask import Flask, current_app
+
+from api.errors import ApiError
+from framework.store import Mirror, Snapshot, Store, StoreError, connect
+
+log = logging.getLogger(__name__)
+
+
+class Backend:
+    """The store and mirror of this process, (re)created after a fork."""
+
+    def __init__(self, hosts: str, root: str, *, timeout: float = 10.0, auth: tuple[str, str] | None = None,
+                 visible_timeout: float = 2.0) -> None:
+        self.hosts = hosts
+        self.root = root
+        self.timeout = timeout
+        self.auth = auth
+        self.visible_timeout = visible_timeout
+        self._lock = threading.Lock()
+        self._changed = threading.Condition()
+        self._pid: int | None = None
+        self._client = None
+        self._store: Store | None = None
+        self._mirror: Mirror | None = None
+        self.generation = 0
+
+    def _ensure(self) -> None:
+        if self._pid == os.getpid() and self._mirror is not None:
+            return
+        with self._lock:
+            if self._pid == os.getpid() and self._mirror is not None:
+                return
+            try:
+                client = connect(self.hosts, timeout=self.timeout, auth=self.auth)
+            except StoreError as error:
+                log.error("ZooKeeper unavailable: %s", error)
+                raise ApiError(503, "ZooKeeper is not reachable") from None
+            store = Store(client, self.root)
+            mirror = Mirror(client, self.root)
+            mirror.subscribe(self._on_change)
+            mirror.start(self.timeout)
+            self._client, self._store, self._mirror = client, store, mirror
+            self._pid = os.getpid()
+            log.info("worker %s connected to ZooKeeper %s%s", self._pid, self.hosts, self.root)
+
+    def _on_change(self, *_args: object) -> None:
+        with self._changed:
+            self.generation += 1
+            self._changed.notify_all()
+
+    @property
+    def store(self) -> Store:
+        self._ensure()
+        assert self._store is not None
+        return self._store
+
+    @property
+    def mirror(self) -> Mirror:
+        self._ensure()
+        assert self._mirror is not None
+        return self._mirror
+
+    def snapshot(self) -> Snapshot:
+        """The mirror's current view: apps, groups, tasks, deployments, queue, leader, framework_id."""
+        return self.mirror.snapshot()
+
+    def wait_visible(self, predicate: Callable[[Snapshot], bool], timeout: float | None = None) -> bool:
+        """Waits until the mirror's snapshot satisfies ``predicate`` (read-your-writes); False on timeout."""
+        deadline = time.monotonic() + (self.visible_timeout if timeout is None else timeout)
+        while True:
+            if predicate(self.snapshot()):
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with self._changed:
+                self._changed.wait(min(remaining, 0.05))
+
+    def close(self) -> None:
+        """Stops the mirror and the client of this process (tests; workers just exit)."""
+        with self._lock:
+            mirror, client = self._mirror, self._client
+            self._mirror = self._store = self._client = None
+            self._pid = None
+        if mirror is not None:
+            mirror.stop()
+        if client is not None:
+            client.stop()
+            client.close()
+
+
+def init_backend(app: Flask) -> None:
+    """Puts the backend of app.config (BACKEND, or one for ZK_HOSTS/ZK_ROOT) into app.extensions."""
+    backend = app.config.get("BACKEND")
+    if backend is None and app.config.get("ZK_HOSTS"):
+        backend = Backend(app.config["ZK_HOSTS"], app.config["ZK_ROOT"],
+                          visible_timeout=float(app.config["WRITE_VISIBLE_TIMEOUT"]))
+    app.extensions["balalaika.backend"] = backend
+
+
+def backend() -> Backend:
+    """The backend of the current app; 503 when none is configured."""
+    found = current_app.extensions.get("balalaika.backend")
+    if found is None:
+        raise ApiError(503, "No ZooKeeper configured (set BALALAIKA_ZK or --zk)")
+    return found

@@ -1,0 +1,133 @@
+"""Benchmark of balalaika-api under gunicorn: GET /v2/apps?embed=apps.tasks with 1,000 apps and 10,000
+tasks (p50/p99 latency, requests/s), and POST /v2/apps throughput.
+
+    .venv/bin/python bench/bench_api.py [--requests 300] [--concurrency 4] [--posts 200] [--workers 2]
+
+Starts its own ZooKeeper and gunicorn on loopback ports and stops them. The apps are the realistic
+definitions of shared/data/marathon/apps-1000-real-shaped.json; tasks are written as the scheduler would.
+Targets: p50 <= 100 ms, p99 <= 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from cli.stack.process import Daemon, free_port, port_answers
+from cli.stack.waiting import wait_for
+from cli.stack.zookeeper import Peer, ZooKeeperServer
+from framework.model import normalize_app
+from framework.store import Store, connect, wait_all
+from framework.timeutil import now_ts
+
+APPS = Path(__file__).resolve().parents[2] / "shared/data/marathon/apps-1000-real-shaped.json"
+ROOT = "/balalaika"
+
+
+def load(hosts: str, tasks_per_app: int) -> int:
+    client = connect(hosts)
+    store = Store(client, ROOT)
+    store.ensure_layout()
+    apps = json.loads(APPS.read_text())["apps"]
+    version = now_ts()
+    tasks = []
+    for raw in apps:
+        app = normalize_app({k: v for k, v in raw.items() if k not in ("version", "versionInfo")})
+        app["version"] = version
+        store.put_app(app, expected_version=None)
+        prefix = app["id"].lstrip("/").replace("/", "_")
+        for i in range(tasks_per_app):
+            tasks.append({"id": f"{prefix}.{i:08d}-0000-4000-8000-000000000000", "appId": app["id"],
+                          "version": version, "agentId": "agent-S1", "host": f"agent{i % 20}.local",
+                          "ports": [31000 + i], "servicePorts": [], "state": "TASK_RUNNING", "stagedAt": version,
+                          "startedAt": version, "healthy": True, "updatedAt": version, "unreachableSince": None,
+                          "ipAddresses": [{"ipAddress": "10.0.0.1", "protocol": "IPv4"}], "message": None})
+    wait_all(store.put_tasks(tasks))
+    client.stop()
+    client.close()
+    return len(tasks)
+
+
+def timed_gets(url: str, n: int, concurrency: int) -> tuple[list[float], float]:
+    def worker(count: int) -> list[float]:
+        session = requests.Session()
+        out = []
+        for _ in range(count):
+            started = time.perf_counter()
+            response = session.get(url, timeout=30)
+            response.raise_for_status()
+            out.append(time.perf_counter() - started)
+        return out
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        results = list(pool.map(worker, [n // concurrency] * concurrency))
+    return [x for r in results for x in r], time.perf_counter() - started
+
+
+def timed_posts(base: str, n: int, concurrency: int) -> float:
+    def worker(index: int) -> None:
+        session = requests.Session()
+        for i in range(n // concurrency):
+            body = {"id": f"/bench/p{index}/a{i}", "cmd": "sleep 100", "instances": 1, "cpus": 0.01, "mem": 8}
+            session.post(f"{base}/v2/apps", json=body, timeout=30).raise_for_status()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(worker, range(concurrency)))
+    return (n // concurrency * concurrency) / (time.perf_counter() - started)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--posts", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--tasks-per-app", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as home:
+        zk = ZooKeeperServer(Path(home) / "zk", 1, [Peer(free_port(), free_port(), free_port())], heap="512m")
+        zk.start().wait_serving()
+        api = None
+        try:
+            started = time.perf_counter()
+            tasks = load(zk.hosts, args.tasks_per_app)
+            print(f"loaded 1000 apps and {tasks} tasks in {time.perf_counter() - started:.1f}s")
+            port = free_port()
+            api = Daemon([sys.executable, "-m", "api.serve", "--zk", zk.hosts, "--root", ROOT, "--bind",
+                          f"127.0.0.1:{port}", "--workers", str(args.workers)], Path(home) / "api.log",
+                         cwd=Path(__file__).resolve().parent.parent).start()
+            wait_for(lambda: port_answers("127.0.0.1", port), 30, "gunicorn")
+            base = f"http://127.0.0.1:{port}"
+            url = f"{base}/v2/apps?embed=apps.tasks"
+            size = 0
+            for _ in range(args.workers * 4):  # every worker loads its mirror before we measure
+                size = len(requests.get(url, timeout=60).content)
+            latencies, elapsed = timed_gets(url, args.requests, args.concurrency)
+            p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
+            print(f"GET /v2/apps?embed=apps.tasks ({size / 1e6:.1f} MB): p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
+                  f"{len(latencies) / elapsed:.1f} req/s ({args.concurrency} clients, {args.workers} workers)")
+            rate = timed_posts(base, args.posts, args.concurrency)
+            print(f"POST /v2/apps: {rate:.1f} apps/s ({args.concurrency} clients)")
+        finally:
+            if api is not None:
+                api.stop()
+            zk.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
