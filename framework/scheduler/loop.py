@@ -16,12 +16,12 @@ from typing import Any
 
 from framework.backoff import Backoff
 from framework.deploy.instances import reconcile_instances
-from framework.deploy.plan import advance, is_finished
-from framework.deploy.rolling import next_actions
 from framework.matching.match import Demand
 from framework.mesos import events as mesos
 from framework.scheduler import records
+from framework.scheduler.deploying import DeploymentsMixin
 from framework.scheduler.launching import agent_attributes, placements, plan_launches
+from framework.scheduler.readiness import ReadinessProber, ReadinessResult
 from framework.timeutil import format_ts
 
 log = logging.getLogger(__name__)
@@ -71,8 +71,10 @@ def framework_info(config: SchedulerConfig, framework_id: str | None) -> dict:
     return info
 
 
-class Scheduler:
-    """Runs while this process leads; `run` returns when `keep_running()` turns False."""
+class Scheduler(DeploymentsMixin):
+    """Runs while this process leads; `run` returns when `keep_running()` turns False.
+
+    Deployments, readiness and health kills live in framework.scheduler.deploying (same thread)."""
 
     def __init__(self, store: Any, mirror: Any, connect: Callable[[dict, Callable[[object], None]], Any],
                  config: SchedulerConfig, clock: Callable[[], float] = time.time) -> None:
@@ -95,6 +97,8 @@ class Scheduler:
         self.offers_wanted = True  # a new subscription is not suppressed
         self.last_reconcile = 0.0
         self.acks: list[tuple[Any, dict]] = []
+        self.unwritten: dict[str, list[dict]] = {}  # task id -> statuses to acknowledge once it is written
+        self._init_deployments(ReadinessProber(self.events.put))
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -102,6 +106,8 @@ class Scheduler:
         self.framework_id = self.store.get_framework_id()
         for record in self.store.list_tasks():
             self._remember(record)
+            if record["state"] == records.KILLING:  # a predecessor asked for the kill: ask again (retry timer)
+                self.kill_sent[record["id"]] = 0.0
         log.info("leading with framework id %s and %d known tasks", self.framework_id, len(self.tasks))
         self.mirror.subscribe(lambda *change: self.events.put(StoreChanged()))
         self._open_connection()
@@ -115,6 +121,7 @@ class Scheduler:
                     self._flush_acks()
                     next_tick = self.clock() + self.config.tick_interval
         finally:
+            self.prober.stop()
             if self.connection is not None:
                 self.connection.stop(teardown=False)
 
@@ -148,6 +155,8 @@ class Scheduler:
                 self._on_offers(list(offers), now)
             case mesos.StatusUpdate():
                 self._on_status(event, now)
+            case ReadinessResult():
+                self._on_readiness(event)
             case mesos.MesosError(message=message):
                 log.error("Mesos error: %s", message)
                 if "removed" in message:  # torn down or timed out: only a new framework id can subscribe
@@ -224,6 +233,7 @@ class Scheduler:
             if app is not None and app.get("version") == record.get("version"):
                 self.backoffs[app_id] = (app.get("version"), self._backoff(app).on_failure(app, now))
         self.store.delete_task(app_id, task_id)
+        self.acks += [(None, status) for status in self.unwritten.pop(task_id, [])]
         if ack is not None:
             self.acks.append((None, ack.status))
         self._event(records.status_update_event(record, status, format_ts(now)), now)
@@ -233,16 +243,24 @@ class Scheduler:
         self.views[record["id"]] = records.decision_view(record)
 
     def _persist(self, record: dict, ack: mesos.StatusUpdate | None = None) -> None:
-        (future,) = self.store.put_tasks([record])
+        """Marks the task's record for writing at the end of the drain: one batch of transactions for all
+        the updates handled, instead of one round trip each (which paced a 1,000-task launch)."""
+        statuses = self.unwritten.setdefault(record["id"], [])
         if ack is not None and ack.needs_ack:
-            self.acks.append((future, ack.status))
+            statuses.append(ack.status)
 
     def _ack_now(self, update: mesos.StatusUpdate) -> None:
         if update.needs_ack:
             self.connection.acknowledge(update.status)
 
     def _flush_acks(self) -> None:
-        """Acknowledges updates only once their record is in ZooKeeper (else Mesos resends them)."""
+        """Writes the records marked by `_persist` (their latest state), then acknowledges updates only
+        once their record is in ZooKeeper (else Mesos resends them)."""
+        unwritten, self.unwritten = self.unwritten, {}
+        task_ids = [task_id for task_id in unwritten if task_id in self.tasks]
+        futures = self.store.put_tasks([self.tasks[task_id] for task_id in task_ids]) if task_ids else []
+        for task_id, future in zip(task_ids, futures, strict=True):
+            self.acks += [(future, status) for status in unwritten[task_id]]
         acks, self.acks = self.acks, []
         for future, status in acks:
             try:
@@ -292,7 +310,7 @@ class Scheduler:
     def _write_before_launch(self, new_records: list[dict]) -> set[str]:
         """Persists the records of tasks about to launch; returns the ids that made it."""
         written = set()
-        futures = self.store.put_tasks(new_records)
+        futures = self.store.put_tasks(new_records, new=True)
         for record, future in zip(new_records, futures, strict=True):
             try:
                 future.get(timeout=WRITE_TIMEOUT)
@@ -332,6 +350,8 @@ class Scheduler:
                 self._converge(app, now)
         for app_id in {t["appId"] for t in self.tasks.values()} - set(snapshot.apps) - set(steps):
             self._stop_orphans(app_id, now)
+        self._kill_unhealthy(snapshot.apps, now)
+        self._forget_readiness()
         self._kill_overdue_launches(now)
         self._retry_kills(now)
         self._update_offer_interest()
@@ -362,44 +382,6 @@ class Scheduler:
         for view in self._app_views(app_id):
             if view["id"] not in self.kill_sent:
                 self.kill(view["id"], now)
-
-    def _advance_deployments(self, snapshot: Any, now: float) -> set[str]:
-        """Moves every deployment's current step forward; returns the app ids its steps govern."""
-        governed: set[str] = set()
-        for plan in sorted(snapshot.deployments.values(), key=lambda p: p.get("version", "")):
-            if is_finished(plan):
-                continue
-            step_done = True
-            for action in plan["steps"][plan["currentStep"] - 1]["actions"] if plan.get("currentStep") else []:
-                app_id = action["app"]
-                if app_id in governed:
-                    step_done = False
-                    continue
-                governed.add(app_id)
-                app = snapshot.apps.get(app_id) or (plan.get("original") or {}).get(app_id)
-                if app is None:
-                    continue
-                result = next_actions(app, self._app_views(app_id), now=now, action=action["action"],
-                                      pending=self.pending.get(app_id, 0))
-                self.pending[app_id] = self.pending.get(app_id, 0) - result.unqueue + result.launch
-                for task_id in result.kill:
-                    self.kill(task_id, now)
-                step_done = step_done and result.step_done
-            if step_done:
-                self._finish_step(plan, now)
-        return governed
-
-    def _finish_step(self, plan: dict, now: float) -> None:
-        advanced = advance(plan)
-        self._event({"eventType": "deployment_step_success", "plan": advanced,
-                     "currentStep": plan["steps"][plan["currentStep"] - 1] if plan.get("currentStep") else None},
-                    now)
-        if is_finished(advanced):
-            self.store.delete_deployment(plan["id"])
-            self._event({"eventType": "deployment_success", "id": plan["id"], "plan": advanced}, now)
-            log.info("deployment %s finished", plan["id"])
-        else:
-            self.store.put_deployment(advanced)
 
     def kill(self, task_id: str, now: float) -> None:
         record = self.tasks.get(task_id)

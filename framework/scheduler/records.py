@@ -2,6 +2,14 @@
 
 Stored records carry ISO timestamps (what the API shows); the deciding functions in framework.deploy
 take seconds, so `decision_view` converts once per record change.
+
+Health: Mesos runs one native check per task (framework.taskinfo sends the app's first one) and reports
+it as `healthy` on TASK_RUNNING updates. `healthCheckResults` keeps Marathon's per-check result for
+that check, as a one-entry list parallel to the app's `healthChecks`: `alive`, `consecutiveFailures`,
+`firstSuccess`, `lastSuccess`, `lastFailure`, `lastFailureCause`, `instanceId`. Only updates whose
+reason is REASON_TASK_HEALTH_CHECK_STATUS_UPDATED count as a check result (Mesos sends one per counted
+failure and one per first success); `healthy` on any other update (a reconciliation answer, a
+restarted agent) refreshes `alive` without counting a failure twice.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ STAGING = "TASK_STAGING"
 RUNNING = "TASK_RUNNING"
 KILLING = "TASK_KILLING"
 UNREACHABLE = "TASK_UNREACHABLE"
+HEALTH_REASON = "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED"
 _TIME_FIELDS = ("stagedAt", "startedAt", "unreachableSince", "updatedAt")
 
 
@@ -58,6 +67,7 @@ def apply_status(record: Mapping[str, Any], status: Mapping[str, Any], *, now: f
         updated["startedAt"] = format_ts(status.get("timestamp", now))
     if "healthy" in status:
         updated["healthy"] = bool(status["healthy"])
+        updated["healthCheckResults"] = [health_result(record, status, now=now)]
     addresses = _ip_addresses(status)
     if addresses:
         updated["ipAddresses"] = addresses
@@ -66,6 +76,24 @@ def apply_status(record: Mapping[str, Any], status: Mapping[str, Any], *, now: f
         updated["unreachableSince"] = record.get("unreachableSince") or format_ts(now)
     updated["message"] = status.get("message") or None
     return updated
+
+
+def health_result(record: Mapping[str, Any], status: Mapping[str, Any], *, now: float) -> dict:
+    """The task's health check result after an update carrying `healthy` (Marathon's field names)."""
+    previous = (record.get("healthCheckResults") or [{}])[0]
+    result = {"alive": bool(status["healthy"]), "consecutiveFailures": previous.get("consecutiveFailures", 0),
+              "firstSuccess": previous.get("firstSuccess"), "lastSuccess": previous.get("lastSuccess"),
+              "lastFailure": previous.get("lastFailure"), "lastFailureCause": previous.get("lastFailureCause"),
+              "instanceId": record["id"]}
+    if status.get("reason") != HEALTH_REASON:
+        return result
+    at = format_ts(status.get("timestamp", now))
+    if status["healthy"]:
+        result.update(consecutiveFailures=0, lastSuccess=at, firstSuccess=result["firstSuccess"] or at)
+    else:
+        result.update(consecutiveFailures=result["consecutiveFailures"] + 1, lastFailure=at,
+                      lastFailureCause=status.get("message") or "health check failed")
+    return result
 
 
 def killing(record: Mapping[str, Any], *, now: float) -> dict:

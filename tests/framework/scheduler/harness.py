@@ -6,12 +6,16 @@ import json
 import os
 import signal
 import sys
+import uuid
 from pathlib import Path
 
+from kazoo.exceptions import NoNodeError
+
 from cli.stack.process import Daemon
+from framework.deploy.plan import make_plan
 from framework.model import normalize_app
 from framework.store import Store, connect
-from framework.timeutil import now_ts
+from framework.timeutil import now_ts, parse_ts
 from tests.waiting import wait_for
 
 SCHEDULER = str(Path(sys.executable).parent / "balalaika-scheduler")
@@ -47,6 +51,44 @@ class SchedulerCluster:
         self.store.put_app(app, expected_version=existing[1] if existing else None)
         return app
 
+    def deploy(self, raw: dict, kind: str | None = None, force: bool = False) -> dict:
+        """Writes the app with its deployment plan as the API does; returns the plan.
+
+        `kind="rollback"` keeps the given (normalized) definition's version, like the API's rollback
+        to an original definition. `force` deletes the running plans of the app first (not in the same
+        transaction as the API does it: good enough for tests, which write from one thread)."""
+        keep = kind == "rollback" and raw.get("version")
+        app = normalize_app(dict(raw)) if keep else normalize_app({**raw, "version": now_ts()})
+        existing = self.store.get_app(app["id"])
+        before = existing[0] if existing else None
+        if not keep:
+            unchanged = before is not None and kind != "restart" and _config(before) == _config(app)
+            changed_at = (before.get("versionInfo") or {}).get("lastConfigChangeAt") if unchanged else None
+            app["versionInfo"] = {"lastScalingAt": app["version"], "lastConfigChangeAt": changed_at or app["version"]}
+        plan = make_plan({app["id"]: before} if before else {}, {app["id"]: app}, deployment_id=str(uuid.uuid4()),
+                         now=parse_ts(now_ts()), kind=kind)
+        running = [p for p in self.store.list_deployments().values() if app["id"] in p["affectedApps"]]
+        if running and not force:
+            raise RuntimeError(f"{app['id']} is locked by deployments {[p['id'] for p in running]}")
+        for other in running:
+            self.store.delete_deployment(other["id"])
+        self.store.put_app(app, expected_version=existing[1] if existing else None,
+                           deployment=plan if plan["steps"] else None)
+        return plan
+
+    def deployments(self) -> dict[str, dict]:
+        return self.store.list_deployments()
+
+    def events(self, event_type: str | None = None) -> list[dict]:
+        directory = self.store.layout.events_dir
+        found = []
+        for name in sorted(self.client.get_children(directory)):
+            try:
+                found.append(json.loads(self.client.get(f"{directory}/{name}")[0]))
+            except NoNodeError:  # trimmed meanwhile
+                continue
+        return [e for e in found if event_type is None or e.get("eventType") == event_type]
+
     def scale(self, app_id: str, instances: int) -> dict:
         app, version = self.store.get_app(app_id)
         scaled = {**app, "instances": instances}
@@ -75,6 +117,10 @@ class SchedulerCluster:
             daemon.stop()
         self.client.stop()
         self.client.close()
+
+
+def _config(app: dict) -> dict:
+    return {key: value for key, value in app.items() if key not in ("instances", "version", "versionInfo")}
 
 
 def kill_task_process(task_id: str) -> int:

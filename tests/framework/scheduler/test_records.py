@@ -58,3 +58,28 @@ def test_unreachable_since_is_kept_so_a_returned_replaced_task_is_the_first_vict
 def test_decision_view_gives_seconds() -> None:
     view = records.decision_view(_record())
     assert view["stagedAt"] == NOW and view["startedAt"] is None
+
+
+def test_health_results_follow_mesos_health_updates_in_marathons_shape() -> None:
+    reason = {"reason": "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED"}
+    running = records.apply_status(_record(), _status("TASK_RUNNING"), now=NOW + 2)
+    assert "healthCheckResults" not in running
+    ok = records.apply_status(running, _status("TASK_RUNNING", healthy=True, timestamp=NOW + 3, **reason), now=NOW + 3)
+    (result,) = ok["healthCheckResults"]
+    assert result["alive"] is True and result["consecutiveFailures"] == 0 and result["instanceId"] == "web.1"
+    assert parse_ts(result["firstSuccess"]) == parse_ts(result["lastSuccess"]) == NOW + 3
+    bad = ok
+    for second in (4, 5):
+        bad = records.apply_status(bad, _status("TASK_RUNNING", healthy=False, timestamp=NOW + second,
+                                                message="HTTP 503", **reason), now=NOW + second)
+    (result,) = bad["healthCheckResults"]
+    assert (result["alive"], result["consecutiveFailures"], result["lastFailureCause"]) == (False, 2, "HTTP 503")
+    assert parse_ts(result["firstSuccess"]) == NOW + 3 and parse_ts(result["lastFailure"]) == NOW + 5
+
+
+def test_a_reconciliation_answer_does_not_count_a_health_failure_twice() -> None:
+    reason = {"reason": "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED"}
+    bad = records.apply_status(_record(), _status("TASK_RUNNING", healthy=False, **reason), now=NOW + 2)
+    again = records.apply_status(bad, _status("TASK_RUNNING", healthy=False, reason="REASON_RECONCILIATION"),
+                                 now=NOW + 3)
+    assert again["healthCheckResults"][0]["consecutiveFailures"] == 1

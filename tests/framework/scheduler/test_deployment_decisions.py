@@ -1,0 +1,75 @@
+"""framework.scheduler.deployments: what the loop does with stored plans, decided without I/O."""
+
+from framework.deploy.deadline import AUTO_ROLLBACK_LABEL, DEADLINE_LABEL
+from framework.deploy.plan import make_plan, parse_timestamp, rollback_plan
+from framework.model import normalize_app
+from framework.scheduler.deployments import ROLLBACK_OF, decide
+from framework.scheduler.readiness import readiness_url
+
+V1, V2 = "2026-11-26T20:00:00.000Z", "2026-11-26T20:01:00.000Z"
+START = parse_timestamp(V2)
+
+
+def _app(version: str, tag: str, **extra) -> dict:
+    return normalize_app({"id": "/web", "cmd": f"serve {tag}", "instances": 2, "version": version,
+                          "versionInfo": {"lastConfigChangeAt": version, "lastScalingAt": version},
+                          "upgradeStrategy": {"minimumHealthCapacity": 1, "maximumOverCapacity": 0}, **extra})
+
+
+def _task(task_id: str, version: str) -> dict:
+    return {"id": task_id, "appId": "/web", "version": version, "state": "TASK_RUNNING", "healthy": None,
+            "startedAt": START - 100, "stagedAt": START - 101}
+
+
+def _plan(target: dict, plan_id: str = "p1") -> dict:
+    return make_plan({"/web": _app(V1, "old")}, {"/web": target}, deployment_id=plan_id, now=START)
+
+
+OLD = {"/web": [_task("web.a", V1), _task("web.b", V1)]}
+
+
+def test_a_restart_step_launches_one_over_and_governs_the_app() -> None:
+    plan = _plan(_app(V2, "new"))
+    decisions = decide({"p1": plan}, {"/web": plan["target"]["/web"]}, OLD, pending={}, ready=(), now=START + 1)
+    (decision,) = decisions.plans
+    assert decisions.governed == {"/web"} and decision.failure is None and not decision.step_done
+    assert decision.moves[0].actions.launch == 1 and decision.moves[0].actions.kill == ()
+
+
+def test_a_plan_past_its_deadline_fails_with_a_reason_and_asks_for_rollback_only_if_labelled() -> None:
+    labels = {DEADLINE_LABEL: "30", AUTO_ROLLBACK_LABEL: "true"}
+    rolled = decide({"p1": _plan(_app(V2, "new", labels=labels))}, {}, OLD, pending={}, ready=(), now=START + 30)
+    (decision,) = rolled.plans
+    assert decision.roll_back and "did not finish within 30 seconds" in decision.failure
+    assert not decision.moves and rolled.governed == frozenset()
+    early = decide({"p1": _plan(_app(V2, "new", labels=labels))}, {}, OLD, pending={}, ready=(), now=START + 29)
+    assert early.plans[0].failure is None
+    plain = decide({"p1": _plan(_app(V2, "new", labels={DEADLINE_LABEL: "30"}))}, {}, OLD, pending={}, ready=(),
+                   now=START + 31)
+    assert plain.plans[0].failure and not plain.plans[0].roll_back
+
+
+def test_a_failed_plan_beside_its_stored_rollback_is_superseded_and_not_acted_on() -> None:
+    failed = _plan(_app(V2, "new"))
+    rollback = {**rollback_plan(failed, deployment_id="p2", now=START + 1), ROLLBACK_OF: "p1"}
+    decisions = decide({"p1": failed, "p2": rollback}, {}, OLD, pending={}, ready=(), now=START)
+    assert decisions.superseded == ("p1",)
+    assert [d.plan["id"] for d in decisions.plans] == ["p2"]
+
+
+def test_the_older_plan_governs_an_app_and_closed_plans_are_skipped() -> None:
+    first = _plan(_app(V2, "new"), "p1")
+    second = {**_plan(_app(V2, "newer"), "p2"), "version": "2026-11-26T20:02:00.000Z"}
+    decisions = decide({"p1": first, "p2": second}, {}, OLD, pending={}, ready=(), now=START)
+    assert [(d.plan["id"], bool(d.moves)) for d in decisions.plans] == [("p1", True), ("p2", False)]
+    skipped = decide({"p1": first, "p2": second}, {}, OLD, pending={}, ready=(), now=START, skip={"p1"})
+    assert [(d.plan["id"], bool(d.moves)) for d in skipped.plans] == [("p2", True)]
+
+
+def test_readiness_url_uses_the_named_port() -> None:
+    app = normalize_app({"id": "/web", "cmd": "serve", "portDefinitions": [{"port": 0, "name": "admin"},
+                                                                          {"port": 0, "name": "http-api"}],
+                         "readinessChecks": [{"path": "/ready", "portName": "http-api"}]})
+    task = {"host": "10.0.0.5", "ports": [31000, 31001]}
+    assert readiness_url(app, task) == "http://10.0.0.5:31001/ready"
+    assert readiness_url(app, {"host": "10.0.0.5", "ports": [31000]}) is None
