@@ -42,6 +42,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8080, help="port advertised in leader info (the API's)")
     parser.add_argument("--launch-timeout", type=float, default=300.0,
                         help="seconds a task may take to reach TASK_RUNNING before it is replaced")
+    parser.add_argument("--reconcile-interval", type=float, default=600.0,
+                        help="seconds between implicit reconciliations (how soon a returning partitioned task "
+                             "is noticed)")
+    parser.add_argument("--zk-session-timeout", type=float, default=10.0,
+                        help="ZooKeeper session timeout in seconds: how long a dead leader keeps leadership")
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -54,14 +59,15 @@ class Daemon:
         self.stopping = threading.Event()
         self.scheduler: Scheduler | None = None
         auth = tuple(args.zk_auth.split(":", 1)) if args.zk_auth else None
-        self.client = connect(args.zk, auth=auth)
+        self.client = connect(args.zk, auth=auth, timeout=args.zk_session_timeout)
         self.store = Store(self.client, args.zk_root)
         self.store.ensure_layout()
         self.mirror = Mirror(self.client, args.zk_root)
         identity = {"id": str(uuid.uuid4()), "host": args.hostname, "port": args.port}
         self.leadership = Leadership(self.client, args.zk_root, identity)
         self.config = SchedulerConfig(name=args.name, role=args.role, user=args.user, hostname=args.hostname,
-                                      failover_timeout=args.failover_timeout, launch_timeout=args.launch_timeout)
+                                      failover_timeout=args.failover_timeout, launch_timeout=args.launch_timeout,
+                                      reconcile_interval=args.reconcile_interval)
 
     def _connect_mesos(self, framework_info: dict, sink) -> MesosConnection:
         secret = self.args.secret_file.read_text().strip() if self.args.secret_file else None

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import queue
 import signal
+import threading
 from collections.abc import Callable
+from http.client import HTTPConnection, HTTPException
 from typing import Any
 
 import pymesos.process
@@ -57,6 +61,62 @@ class _Callbacks(Scheduler):
         self._put(events.MesosError(message))
 
 
+class _Acknowledger:
+    """Sends ACKNOWLEDGE calls from a few threads, each on its own HTTP connection to the current master.
+
+    pymesos sends every call synchronously on one connection under a lock; acknowledging the 2,000 updates
+    of a 1,000-task launch one round trip at a time on the scheduler's loop paced the whole launch
+    (bench/RESULTS.md). Acknowledgements of different tasks are independent, and an agent sends a task's
+    next update only once the previous one is acknowledged, so sending them in parallel reorders nothing.
+    """
+
+    def __init__(self, driver: MesosSchedulerDriver, threads: int, timeout: float) -> None:
+        self._driver = driver
+        self._timeout = timeout
+        self._queue: queue.Queue[dict | None] = queue.Queue()
+        self._threads = [threading.Thread(target=self._run, name=f"mesos-ack-{i}", daemon=True)
+                         for i in range(threads)]
+        for thread in self._threads:
+            thread.start()
+
+    def put(self, status: dict) -> None:
+        self._queue.put(status)
+
+    def stop(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+
+    def _run(self) -> None:
+        connection: HTTPConnection | None = None
+        address = None
+        while (status := self._queue.get()) is not None:
+            driver = self._driver
+            if not driver.connected or not driver.framework_id or "uuid" not in status:
+                continue
+            body = json.dumps({"type": "ACKNOWLEDGE", "framework_id": {"value": driver.framework_id},
+                               "acknowledge": {key: status[key] for key in ("agent_id", "task_id", "uuid")}})
+            headers = {"Content-Type": "application/json", "Mesos-Stream-Id": driver.stream_id or ""}
+            if driver._basic_credential:
+                headers["Authorization"] = driver._basic_credential
+            for attempt in (1, 2):  # a kept-alive connection the master closed fails once: retry on a new one
+                if connection is None or address != driver.master:
+                    address = driver.master
+                    host, _, port = address.rpartition(":")
+                    connection = HTTPConnection(host, int(port), timeout=self._timeout)
+                try:
+                    connection.request("POST", "/api/v1/scheduler", body.encode(), headers)
+                    response = connection.getresponse()
+                    response.read()
+                    if response.status >= 300:
+                        log.warning("acknowledging %s: HTTP %s", status["task_id"]["value"], response.status)
+                    break
+                except (OSError, HTTPException) as error:
+                    connection.close()
+                    connection = None
+                    if attempt == 2:
+                        log.warning("acknowledging %s failed: %s", status["task_id"]["value"], error)
+
+
 class MesosConnection:
     """One framework subscription to a Mesos master (`host:port` or `zk://.../mesos`).
 
@@ -71,6 +131,7 @@ class MesosConnection:
         self._driver = MesosSchedulerDriver(_Callbacks(sink), dict(framework_info), master,
                                             implicit_acknowledgements=False, principal=principal,
                                             secret=secret, failover=True, timeout=call_timeout)
+        self._acknowledger = _Acknowledger(self._driver, threads=4, timeout=call_timeout)
 
     @property
     def framework_id(self) -> str | None:
@@ -85,6 +146,7 @@ class MesosConnection:
 
     def stop(self, *, teardown: bool = False, timeout: float = 10.0) -> None:
         """Closes the subscription; the framework (and its tasks) survive unless `teardown`."""
+        self._acknowledger.stop()
         self._driver.stop(failover=not teardown)
         thread = self._driver._io_thread
         if thread is not None:
@@ -118,7 +180,9 @@ class MesosConnection:
         return self._call("reconcileTasks", [{"task_id": {"value": t}} for t in task_ids])
 
     def acknowledge(self, status: dict) -> bool:
-        return self._call("acknowledgeStatusUpdate", status)
+        """Queued, not sent at once (see _Acknowledger); a lost acknowledgement makes the agent resend."""
+        self._acknowledger.put(status)
+        return True
 
 
 def install_signal_handlers(on_abort: Callable[[str], None], on_stop: Callable[[], None]) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from framework.matching.constraints import Placement
+from framework.matching.constraints import HOSTNAME, Placement, field_key, placement_value
 from framework.matching.match import Demand, match
 from framework.matching.reasons import Rejection
 from framework.matching.resources import flatten_attributes
@@ -39,10 +39,32 @@ def placements(tasks: Iterable[Mapping[str, Any]], attributes: Mapping[str, Mapp
             for task in tasks]
 
 
+def _with_seen_groups(demand: Demand, offers: list[Mapping[str, Any]], current: list[Placement]) -> Demand:
+    """The demand with every count-less GROUP_BY given the number of values seen so far.
+
+    Marathon learns a field's values from incoming offers; the values of this batch's offers and of the
+    app's placed instances are those we have seen. Made explicit, the count lets the matcher spread the
+    batch over all of them, instead of filling the first offer while its value is the only group in use.
+    """
+    constraints = demand.app.get("constraints") or []
+    if not any(len(c) == 2 and str(c[1]).upper() == "GROUP_BY" for c in constraints):
+        return demand
+    rewritten = []
+    for constraint in constraints:
+        if len(constraint) == 2 and str(constraint[1]).upper() == "GROUP_BY":
+            key = field_key(str(constraint[0]))
+            seen = {offer["hostname"] if key == HOSTNAME else flatten_attributes(offer).get(key) for offer in offers}
+            seen |= {placement_value(p, key) for p in current if p.app_id == demand.app["id"]}
+            seen.discard(None)
+            constraint = [constraint[0], "GROUP_BY", str(max(1, len(seen)))]
+        rewritten.append(constraint)
+    return Demand({**demand.app, "constraints": rewritten}, demand.count)
+
+
 def plan_launches(demands: list[Demand], offers: list[Mapping[str, Any]], current: list[Placement], *,
                   now: float, framework_id: str | None) -> LaunchBatch:
     """Matches `demands` against `offers` and builds a task record and TaskInfo per placed instance."""
-    result = match(demands, offers, current)
+    result = match([_with_seen_groups(demand, offers, current) for demand in demands], offers, current)
     apps = {demand.app["id"]: demand.app for demand in demands}
     batch = LaunchBatch(unused_offer_ids=list(result.unused_offer_ids), reasons=result.reasons)
     for launch in result.launches:

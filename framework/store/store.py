@@ -321,12 +321,13 @@ class Store:
         self._task_dirs.add(task["appId"])
 
     @_translated
-    def put_tasks(self, tasks: Iterable[dict]) -> list[IAsyncResult]:
+    def put_tasks(self, tasks: Iterable[dict], *, new: bool = False) -> list[IAsyncResult]:
         """Create-or-set many task records without waiting; one future per task, in order.
 
-        Updates go as pipelined multi-op transactions of TASK_BATCH set_data; a batch that fails because
-        a record does not exist yet falls back to create-or-set per record. Futures fail with the kazoo
-        error of their record. Callbacks run on kazoo's completion thread.
+        Updates go as pipelined multi-op transactions of TASK_BATCH set_data (`new=True`: of creates, for
+        records about to be launched); a batch that fails because a record does not exist yet (or already
+        does) falls back to create-or-set per record. Futures fail with the kazoo error of their record.
+        Callbacks run on kazoo's completion thread.
         """
         tasks = list(tasks)
         items = [(self.layout.task(t["appId"], t["id"]), encode(t, what=f"task {t['id']}")) for t in tasks]
@@ -339,7 +340,10 @@ class Store:
             chunk_futures = [self.client.handler.async_result() for _ in chunk]
             tx = self.client.transaction()
             for path, data in chunk:
-                tx.set_data(path, data)
+                if new:
+                    tx.create(path, data)
+                else:
+                    tx.set_data(path, data)
             tx.commit_async().rawlink(functools.partial(self._after_batch, chunk, chunk_futures))
             futures += chunk_futures
         return futures
