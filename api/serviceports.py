@@ -2,7 +2,7 @@
 
 Why no two API replicas hand out the same port: every write that sets service ports also rewrites one
 allocation record (``<root>/service-ports``, ``{"ports": {"10001": ["/app", epoch]}}``) with
-compare-and-set, in the same ZooKeeper transaction as the apps (``api/storeops.py``). Two replicas
+compare-and-set, in the same ZooKeeper transaction as the apps (``Store.commit``). Two replicas
 racing read the same record version; the first commit wins and the second fails with Conflict, re-reads
 the record (which now lists the winner's ports, even if its mirror has not seen the new app yet) and
 picks again. A port counts as taken while an app in the mirror uses it, or while the record says it
@@ -17,7 +17,6 @@ from collections.abc import Iterable, Mapping
 
 from kazoo.exceptions import NoNodeError
 
-from api.storeops import service_ports_path
 from framework.model import network_mode
 from framework.store import Store
 
@@ -31,7 +30,7 @@ class PortsExhausted(Exception):
 def read_record(store: Store) -> tuple[dict, int | None]:
     """The allocation record and its znode version (None: not created yet)."""
     try:
-        data, stat = store.client.get(service_ports_path(store))
+        data, stat = store.client.get(store.layout.service_ports)
     except NoNodeError:
         return {"ports": {}}, None
     try:

@@ -18,10 +18,9 @@ from flask import current_app, has_request_context, request
 from api import serviceports
 from api.backend import Backend
 from api.errors import ApiError, locked
-from api.storeops import AppChange, Transaction, commit
 from framework.deploy.plan import DependencyCycleError, conflicts, make_plan
 from framework.model import marathon_view
-from framework.store import Conflict, NotFound, Snapshot, StoreError
+from framework.store import AppChange, Conflict, NodeWrite, NotFound, Snapshot, StoreError
 from framework.store.codec import encode
 from framework.timeutil import format_ts
 
@@ -98,7 +97,8 @@ def deploy(be: Backend, targets: Mapping[str, Target], *, force: bool, kind: str
             except serviceports.PortsExhausted as error:
                 raise ApiError(422, "Object is not valid", details=[{"path": "/portDefinitions",
                                                                       "errors": [str(error)]}]) from None
-            ports_record = (encode(new_record, what="service ports"), record_version)
+            ports_record = NodeWrite(store.layout.service_ports, encode(new_record, what="service ports"),
+                                     record_version)
         try:
             plan = make_plan(original, target, deployment_id=str(uuid.uuid4()), now=now, kind=kind)
         except DependencyCycleError as error:
@@ -110,10 +110,10 @@ def deploy(be: Backend, targets: Mapping[str, Target], *, force: bool, kind: str
             raise locked(blockers)
         if dry_run:
             return plan
-        tx = Transaction(changes=changes, deployment=plan if plan["steps"] else None, cancel=blockers,
-                         ports_record=ports_record)
+        deployment = plan if plan["steps"] else None
         try:
-            commit(store, tx)
+            store.commit(changes, deployment=deployment, cancel=blockers,
+                         writes=[ports_record] if ports_record else [])
         except (Conflict, NotFound) as error:
             log.info("write of %s lost a compare-and-set (%s); retrying", ", ".join(targets), error)
             continue
@@ -123,7 +123,7 @@ def deploy(be: Backend, targets: Mapping[str, Target], *, force: bool, kind: str
         log.info("deployment %s: %s (%s)", plan["id"], ", ".join(plan["affectedApps"]) or "no change",
                  kind or "deploy")
         _post_events(be, [change.app for change in changes if change.app is not None])
-        _wait_visible(be, target, deleted, tx.deployment["id"] if tx.deployment else None, blockers)
+        _wait_visible(be, target, deleted, deployment["id"] if deployment else None, blockers)
         return plan
     raise ApiError(409, "The apps were changed concurrently; please retry")
 

@@ -13,9 +13,18 @@ from framework.store.errors import Conflict, NotFound, StoreError
 from framework.store.layout import DEFAULT_ROOT, Layout, decode_id, encode_id
 from framework.store.leadership import Leadership, current_leader
 from framework.store.mirror import Change, Mirror, Snapshot
-from framework.store.store import DEFAULT_EVENTS_KEPT, DEFAULT_MAX_VERSIONS, Store, wait_all
+from framework.store.store import (
+    DEFAULT_EVENTS_KEPT,
+    DEFAULT_MAX_VERSIONS,
+    AppChange,
+    NodeWrite,
+    Store,
+    wait_all,
+)
 
 __all__ = [
+    "AppChange",
+    "NodeWrite",
     "DEFAULT_EVENTS_KEPT",
     "DEFAULT_MAX_VERSIONS",
     "DEFAULT_ROOT",

@@ -12,6 +12,7 @@
 <root>/queue/<app>               launch-queue state written by the leader
 <root>/requests/req-<seq>        sequential requests from api replicas to the leader (deleted once handled)
 <root>/events/evt-<seq>          recent events; the leader trims to the newest N
+<root>/service-ports             the api's allocation of service ports, compare-and-set with the apps
 ```
 
 Ids are flattened into one node name (`/group/app` -> `group_app`) so that an app is one node under
@@ -145,6 +146,10 @@ class Layout:
 
     def queue_entry(self, app_id: str) -> str:
         return self._join("queue", encode_id(app_id))
+
+    @property
+    def service_ports(self) -> str:
+        return self._join("service-ports")
 
     @property
     def request_prefix(self) -> str:

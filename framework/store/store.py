@@ -13,6 +13,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 from kazoo.client import KazooClient
@@ -87,6 +88,25 @@ def wait_all(results: Iterable[IAsyncResult], timeout: float = 30.0) -> None:
     """Waits for futures returned by put_tasks / append_event; raises the first failure."""
     for result in results:
         result.get(timeout=timeout)
+
+
+@dataclass(frozen=True)
+class AppChange:
+    """One app to create (`expected_version` None), compare-and-set (its znode version) or delete (`app` None;
+    `expected_version` None then deletes whatever version is current)."""
+
+    app_id: str
+    app: dict | None
+    expected_version: int | None
+
+
+@dataclass(frozen=True)
+class NodeWrite:
+    """Another node written in the same transaction: created (`expected_version` None) or compare-and-set."""
+
+    path: str
+    data: bytes
+    expected_version: int | None
 
 
 class Store:
@@ -198,64 +218,84 @@ class Store:
         paths = {f"{self.layout.apps_dir}/{name}": name for name in names}
         return {found[0]["id"]: (found[0], found[1].version) for found in self._get_many(list(paths)).values()}
 
-    @_translated
-    def put_app(self, app: dict, *, expected_version: int | None, deployment: dict | None = None) -> int:
-        """Creates (`expected_version=None`) or compare-and-sets the app, records `app["version"]` in its
-        history (pruning the oldest beyond `max_versions`) and creates `deployment` if given — all in one
-        transaction, so either everything is written or nothing.
-
-        Returns the app node's new znode version. Raises Conflict (exists / changed since read; also a
-        deployment id already in use), NotFound (update of a missing app), StoreError (too big, bad id).
-        """
-        app_id, version = app["id"], app["version"]
-        data = encode(app, what=f"app {app_id}")
+    def _add_app_change(self, tx: Any, described: list[str], change: AppChange) -> None:
+        """The operations that create, compare-and-set or delete one app with its version history."""
+        app_id = change.app_id
         path, versions = self.layout.app(app_id), self.layout.app_versions(app_id)
+        if change.app is None:
+            for version in self._children(versions, f"app {app_id}"):
+                tx.delete(f"{versions}/{version}")
+                described.append(f"app {app_id} version {version}")
+            tx.delete(versions)
+            described.append(f"versions of app {app_id} (a version was added concurrently)")
+            tx.delete(path, version=-1 if change.expected_version is None else change.expected_version)
+            described.append(f"app {app_id}" + ("" if change.expected_version is None
+                                                 else f" (expected version {change.expected_version})"))
+            return
+        version = change.app["version"]
+        data = encode(change.app, what=f"app {app_id}")
         version_path = self.layout.app_version(app_id, version)
-        tx = self.client.transaction()
-        described: list[str] = []
-        if expected_version is None:
+        if change.expected_version is None:
             tx.create(path, data)
             tx.create(versions, b"")
             tx.create(version_path, data)
             described += [f"app {app_id}", f"versions of app {app_id}", f"app {app_id} version {version}"]
+            return
+        existing = self._children(versions, f"app {app_id}")
+        tx.set_data(path, data, version=change.expected_version)
+        described.append(f"app {app_id} (expected version {change.expected_version})")
+        if version in existing:
+            tx.set_data(version_path, data)
         else:
-            existing = self._children(versions, f"app {app_id}")
-            tx.set_data(path, data, version=expected_version)
-            described.append(f"app {app_id} (expected version {expected_version})")
-            if version in existing:
-                tx.set_data(version_path, data)
-            else:
-                tx.create(version_path, data)
-            described.append(f"app {app_id} version {version}")
-            older = sorted(v for v in existing if v != version)
-            for old in older[:max(0, len(older) - (self.max_versions - 1))]:
-                tx.delete(self.layout.app_version(app_id, old))
-                described.append(f"app {app_id} version {old} (pruning)")
-        self._add_deployment(tx, described, deployment)
-        self._commit(tx, described)
-        return 0 if expected_version is None else expected_version + 1
+            tx.create(version_path, data)
+        described.append(f"app {app_id} version {version}")
+        older = sorted(v for v in existing if v != version)
+        for old in older[:max(0, len(older) - (self.max_versions - 1))]:
+            tx.delete(self.layout.app_version(app_id, old))
+            described.append(f"app {app_id} version {old} (pruning)")
 
     @_translated
+    def commit(self, changes: Sequence[AppChange], *, deployment: dict | None = None,
+               cancel: Iterable[str] = (), writes: Sequence[NodeWrite] = ()) -> None:
+        """Applies app changes, creates `deployment`, deletes the `cancel`led deployments and performs the
+        compare-and-set `writes` in ONE transaction: everything is written or nothing.
+
+        Raises Conflict (exists / changed since read / deployment id in use), NotFound (update or
+        delete of a missing app, cancel of a missing deployment), StoreError (too big, bad id, outcome
+        unknown after a lost connection).
+        """
+        tx = self.client.transaction()
+        described: list[str] = []
+        for change in changes:
+            self._add_app_change(tx, described, change)
+        self._add_deployment(tx, described, deployment)
+        for deployment_id in cancel:
+            tx.delete(self.layout.deployment(deployment_id))
+            described.append(f"deployment {deployment_id} (cancelled)")
+        for write in writes:
+            if write.expected_version is None:
+                tx.create(write.path, write.data)
+            else:
+                tx.set_data(write.path, write.data, version=write.expected_version)
+            described.append(f"node {write.path}")
+        self._commit(tx, described)
+
+    def put_app(self, app: dict, *, expected_version: int | None, deployment: dict | None = None) -> int:
+        """Creates (`expected_version=None`) or compare-and-sets the app, records `app["version"]` in its
+        history (pruning the oldest beyond `max_versions`) and creates `deployment` if given — all in one
+        transaction. Returns the app node's new znode version. Raises as `commit` does.
+        """
+        self.commit([AppChange(app["id"], app, expected_version)], deployment=deployment)
+        return 0 if expected_version is None else expected_version + 1
+
     def delete_app(self, app_id: str, *, expected_version: int | None = None,
                    deployment: dict | None = None) -> None:
         """Removes the app with its version history and creates `deployment`, atomically.
 
         Task nodes stay: the scheduler kills the tasks and deletes their records as they end.
-        `expected_version=None` deletes whatever version is current. Raises NotFound, Conflict.
+        `expected_version=None` deletes whatever version is current. Raises as `commit` does.
         """
-        path, versions = self.layout.app(app_id), self.layout.app_versions(app_id)
-        tx = self.client.transaction()
-        described: list[str] = []
-        for version in self._children(versions, f"app {app_id}"):
-            tx.delete(f"{versions}/{version}")
-            described.append(f"app {app_id} version {version}")
-        tx.delete(versions)
-        described.append(f"versions of app {app_id} (a version was added concurrently)")
-        tx.delete(path, version=-1 if expected_version is None else expected_version)
-        described.append(f"app {app_id}" + ("" if expected_version is None
-                                             else f" (expected version {expected_version})"))
-        self._add_deployment(tx, described, deployment)
-        self._commit(tx, described)
+        self.commit([AppChange(app_id, None, expected_version)], deployment=deployment)
 
     @_translated
     def list_app_versions(self, app_id: str) -> list[str]:

@@ -14,7 +14,7 @@ from kazoo.exceptions import NoNodeError
 from cli.stack.process import Daemon
 from framework.deploy.plan import make_plan
 from framework.model import normalize_app
-from framework.store import Store, connect
+from framework.store import AppChange, Store, connect
 from framework.timeutil import now_ts, parse_ts
 from tests.waiting import wait_for
 
@@ -55,8 +55,7 @@ class SchedulerCluster:
         """Writes the app with its deployment plan as the API does; returns the plan.
 
         `kind="rollback"` keeps the given (normalized) definition's version, like the API's rollback
-        to an original definition. `force` deletes the running plans of the app first (not in the same
-        transaction as the API does it: good enough for tests, which write from one thread)."""
+        to an original definition. `force` cancels the running plans of the app in the same transaction."""
         keep = kind == "rollback" and raw.get("version")
         app = normalize_app(dict(raw)) if keep else normalize_app({**raw, "version": now_ts()})
         existing = self.store.get_app(app["id"])
@@ -70,10 +69,8 @@ class SchedulerCluster:
         running = [p for p in self.store.list_deployments().values() if app["id"] in p["affectedApps"]]
         if running and not force:
             raise RuntimeError(f"{app['id']} is locked by deployments {[p['id'] for p in running]}")
-        for other in running:
-            self.store.delete_deployment(other["id"])
-        self.store.put_app(app, expected_version=existing[1] if existing else None,
-                           deployment=plan if plan["steps"] else None)
+        self.store.commit([AppChange(app["id"], app, existing[1] if existing else None)],
+                          deployment=plan if plan["steps"] else None, cancel=[p["id"] for p in running])
         return plan
 
     def deployments(self) -> dict[str, dict]:
