@@ -48,6 +48,8 @@ class DockerDaemon:
         return result.stdout.decode()
 
     def start(self, timeout: float = 30.0) -> DockerDaemon:
+        # a bridge of our name is a leftover of a run that was killed before it could clean up
+        subprocess.run(["ip", "link", "del", self.bridge_name], capture_output=True, timeout=10, check=False)
         subprocess.run(["ip", "link", "add", self.bridge_name, "type", "bridge"], check=True, timeout=10)
         subprocess.run(["ip", "addr", "add", self.bridge_cidr, "dev", self.bridge_name], check=True, timeout=10)
         subprocess.run(["ip", "link", "set", self.bridge_name, "up"], check=True, timeout=10)
