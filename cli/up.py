@@ -20,7 +20,7 @@ from pathlib import Path
 
 from cli.stack.docker import DockerDaemon
 from cli.stack.process import Daemon
-from cli.stack.waiting import WaitTimeout, wait_for
+from cli.stack.waiting import GiveUp, WaitTimeout, wait_for
 from cli.stack.zookeeper import Peer, ZooKeeperServer
 
 START_TIMEOUT = 90.0
@@ -56,12 +56,12 @@ class Part:
         self.daemon = Daemon(self.argv, self.log).start()
         try:
             wait_for(self._ready_or_dead, START_TIMEOUT, self.name)
-        except (WaitTimeout, RuntimeError) as error:
+        except (WaitTimeout, GiveUp) as error:
             raise PartFailed(self.name, f"{error}\n--- {self.log} ---\n{self.daemon.log_tail()}") from None
 
     def _ready_or_dead(self) -> bool:
         if not self.daemon.alive():
-            raise RuntimeError(f"{self.name} exited with status {self.daemon.process.returncode}")
+            raise GiveUp(f"{self.name} exited with status {self.daemon.process.returncode}")
         return self.ready()
 
     def stop(self) -> None:
@@ -98,7 +98,7 @@ class Stack:
         self.zookeeper.start()
         try:
             self.zookeeper.wait_serving(START_TIMEOUT)
-        except (WaitTimeout, RuntimeError) as error:
+        except (WaitTimeout, GiveUp) as error:
             raise PartFailed("zookeeper", f"{error}\n{self.zookeeper.daemon.log_tail()}") from None
 
     def _docker_host(self) -> str | None:

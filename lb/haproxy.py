@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 from cli.stack.process import Daemon
-from cli.stack.waiting import wait_for
+from cli.stack.waiting import GiveUp, wait_for
 
 
 class HAProxyError(RuntimeError):
@@ -45,7 +45,7 @@ class HAProxy:
 
     def _worker_ready(self) -> bool:
         if self.daemon is None or not self.daemon.alive():
-            raise HAProxyError(f"haproxy exited:\n{self.daemon.log_tail() if self.daemon else ''}")
+            raise GiveUp(f"haproxy exited:\n{self.daemon.log_tail() if self.daemon else ''}")
         return bool(self.worker_pids())
 
     def master_command(self, command: str, timeout: float = 10.0) -> str:

@@ -65,7 +65,11 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("kazoo").setLevel(logging.WARNING)
-    asyncio.run(serve(args))
+    try:
+        asyncio.run(serve(args))
+    except OSError as error:  # typically the master's or an agent's port is taken
+        print(f"mesos-local: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from cli.stack.process import Daemon
-from cli.stack.waiting import wait_for
+from cli.stack.waiting import GiveUp, wait_for
 
 TEST_IMAGE = "balalaika-test/busybox:1"
 BUSYBOX = Path("/bin/busybox")
@@ -64,7 +64,7 @@ class DockerDaemon:
 
     def _answers(self) -> bool:
         if self.daemon is None or not self.daemon.alive():
-            raise RuntimeError(f"dockerd exited:\n{self.daemon.log_tail() if self.daemon else ''}")
+            raise GiveUp(f"dockerd exited:\n{self.daemon.log_tail() if self.daemon else ''}")
         try:
             self.docker("version", "--format", "{{.Server.Version}}", timeout=5)
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired):

@@ -13,12 +13,16 @@ class WaitTimeout(AssertionError):
     """The condition did not hold before the deadline."""
 
 
+class GiveUp(Exception):
+    """Raised by a predicate when waiting longer is pointless (e.g. the awaited process has exited)."""
+
+
 def wait_for(predicate: Callable[[], T], timeout: float = 10.0, message: str = "condition",
              interval: float = 0.02) -> T:
     """Polls `predicate` until it returns a truthy value, and returns that value.
 
     Exceptions from the predicate count as "not yet" so that services still starting can be polled;
-    the last one is chained to the timeout error to say why the wait failed.
+    the last one is chained to the timeout error to say why the wait failed. GiveUp ends the wait at once.
     """
     deadline = time.monotonic() + timeout
     last_error: BaseException | None = None
@@ -27,6 +31,8 @@ def wait_for(predicate: Callable[[], T], timeout: float = 10.0, message: str = "
             value = predicate()
             if value:
                 return value
+        except GiveUp:
+            raise
         except Exception as error:
             last_error = error
         if time.monotonic() >= deadline:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cli.stack.process import Daemon
-from cli.stack.waiting import wait_for
+from cli.stack.waiting import GiveUp, wait_for
 
 # Debian's zookeeper.jar lists its dependencies in its manifest; slf4j-simple gives it console logs.
 CLASSPATH = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar"
@@ -75,7 +75,7 @@ class ZooKeeperServer:
     def serving(self) -> bool:
         """True once this server answers requests (a standalone or a quorum member with a leader)."""
         if self.daemon is None or not self.daemon.alive():
-            raise RuntimeError(f"zookeeper exited:\n{self.daemon.log_tail() if self.daemon else ''}")
+            raise GiveUp(f"zookeeper exited:\n{self.daemon.log_tail() if self.daemon else ''}")
         try:
             if len(self.peers) == 1:
                 return four_letter_word(self.port, "ruok") == "imok"
