@@ -4,7 +4,7 @@ tasks (p50/p99 latency, requests/s), and POST /v2/apps throughput.
     .venv/bin/python bench/bench_api.py [--requests 300] [--concurrency 4] [--posts 200] [--workers 2]
 
 Starts its own ZooKeeper and gunicorn on loopback ports and stops them. The apps are the realistic
-definitions of shared/data/marathon/apps-1000-real-shaped.json; tasks are written as the scheduler would.
+definitions of tests/data/marathon/apps-1000-real-shaped.json; tasks are written as the scheduler would.
 Targets: p50 <= 100 ms, p99 <= 300 ms.
 """
 
@@ -26,8 +26,9 @@ from cli.stack.zookeeper import Peer, ZooKeeperServer
 from framework.model import normalize_app
 from framework.store import Store, connect, wait_all
 from framework.timeutil import now_ts
+from tests.marathon_data import REAL_APPS
 
-APPS = Path(__file__).resolve().parents[2] / "shared/data/marathon/apps-1000-real-shaped.json"
+APPS = REAL_APPS
 ROOT = "/balalaika"
 
 

@@ -23,8 +23,9 @@ from pathlib import Path
 from cli.stack.process import free_port
 from cli.stack.zookeeper import Peer, ZooKeeperServer
 from framework.store import Mirror, Store, connect, wait_all
+from tests.marathon_data import REAL_APPS
 
-APPS_FILE = Path(__file__).resolve().parents[2] / "shared/data/marathon/apps-1000-real-shaped.json"
+APPS_FILE = REAL_APPS
 VERSION = "2026-11-26T20:00:00.000Z"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.api.conftest import running_task
+from tests.marathon_data import EXAMPLES
 from tests.waiting import wait_for
 
 SLEEP = {"id": "/sleep", "cmd": "sleep 1000", "instances": 2, "cpus": 0.1, "mem": 16}
@@ -134,7 +135,7 @@ def test_delete_and_restart_create_deployments(client, store):
 
 
 def test_bulk_put_and_patch(client):
-    with open("/work/shared/data/marathon/api-examples/apps_create.json") as f:
+    with open(EXAMPLES / "apps_create.json") as f:
         apps = json.load(f)
     response = client.put("/v2/apps", json=apps)
     assert response.status_code == 200

@@ -6,6 +6,7 @@ import json
 
 from tests.api.conftest import running_task
 from tests.api.test_apps import SLEEP, create, finish
+from tests.marathon_data import EXAMPLES
 from tests.waiting import wait_for
 
 
@@ -72,7 +73,7 @@ def test_deployment_rollback_and_forced_cancel(client, store):
 
 
 def test_groups_create_get_update_dry_run_scale_and_delete(client, store):
-    with open("/work/shared/data/marathon/api-examples/group.json") as f:
+    with open(EXAMPLES / "group.json") as f:
         example = json.load(f)
     tools = example["groups"][0]
     created = client.post("/v2/groups", json=tools)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from framework.deploy.plan import (
@@ -20,8 +17,8 @@ from framework.deploy.plan import (
     to_marathon_json,
 )
 from tests.framework.deploy.helpers import OLD, make_app
+from tests.marathon_data import example
 
-EXAMPLES = Path("/work/shared/data/marathon/api-examples")
 NOW = 1_795_000_000.0  # 2026-11-18T...
 
 
@@ -38,21 +35,21 @@ def plan_for(original: dict, target: dict, **kwargs) -> dict:
 
 
 def test_new_app_matches_marathons_step_example():
-    example = json.loads((EXAMPLES / "deployment_steps.json").read_text())
+    documented = example("deployment_steps.json")
     plan = plan_for({}, apps(make_app(id="/tools/oauth-server", instances=2)))
-    assert plan["steps"] == example["steps"]
+    assert plan["steps"] == documented["steps"]
 
 
 def test_plan_has_marathons_members():
-    example = json.loads((EXAMPLES / "deployments.json").read_text())[0]
+    documented = example("deployments.json")[0]
     plan = plan_for({}, apps(make_app(id="/foo")))
     public = to_marathon_json(plan)
-    assert set(public) == set(example)
+    assert set(public) == set(documented)
     assert public["currentStep"] == 1 and public["totalSteps"] == 2
     assert public["currentActions"] == [
         {"action": "StartApplication", "app": "/foo", "readinessCheckResults": []}
     ]
-    assert set(public["currentActions"][0]) == set(example["currentActions"][0])
+    assert set(public["currentActions"][0]) == set(documented["currentActions"][0])
     assert plan["version"] == iso_timestamp(NOW)
     assert parse_timestamp(plan["version"]) == pytest.approx(NOW, abs=0.001)
 

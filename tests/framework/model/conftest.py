@@ -1,25 +1,20 @@
-"""Marathon's own example data, read from the shared data folder (see its README)."""
-
-import json
-from pathlib import Path
+"""Marathon's own example data (tests/data/marathon, see its README) and a helper for error details."""
 
 import pytest
 
 from framework.model import ValidationError, normalize_app
-
-DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "marathon"
-EXAMPLES = DATA / "api-examples"
+from tests import marathon_data
 
 
 @pytest.fixture(scope="session")
 def example():
     """Reads one of Marathon's REST API examples by file name."""
-    return lambda name: json.loads((EXAMPLES / name).read_text())
+    return marathon_data.example
 
 
 @pytest.fixture(scope="session")
 def real_apps() -> list[dict]:
-    return json.loads((DATA / "apps-1000-real-shaped.json").read_text())["apps"]
+    return marathon_data.real_apps()
 
 
 def details_by_path(raw: dict, **kwargs) -> dict[str, list[str]]:
