@@ -19,7 +19,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from mesoslocal import state_json
+from mesoslocal import fetcher, state_json
 from mesoslocal.command_runner import CommandTaskRunner, environment_of
 from mesoslocal.executors import ExecutorRun
 from mesoslocal.health import HealthChecker
@@ -70,11 +70,14 @@ def kill_grace(kill_policy: dict | None) -> float:
 class Agent:
     def __init__(self, *, index: int, hostname: str, ip: str, resources: Resources, attributes: list[dict],
                  work_dir: Path, docker_host: str | None = None, port: int = 0,
-                 executor_registration_timeout: float = 60.0, update_retry: float = 10.0) -> None:
+                 executor_registration_timeout: float = 60.0, update_retry: float = 10.0,
+                 executor_shutdown_grace_period: float = 5.0, fetch_timeout: float = fetcher.DEFAULT_TIMEOUT) -> None:
         self.index, self.hostname, self.ip, self.port = index, hostname, ip, port
         self.resources, self.attributes = resources, attributes
         self.work_dir, self.docker_host = work_dir, docker_host
         self.executor_registration_timeout = executor_registration_timeout
+        self.executor_shutdown_grace_period = executor_shutdown_grace_period  # the agent flag (D3)
+        self.fetch_timeout = fetch_timeout
         self.id = ""
         self.master: MasterPort | None = None
         self.frameworks: dict[str, dict] = {}
@@ -247,6 +250,23 @@ class Agent:
                 executor.shutdown()
         self.frameworks.pop(framework_id, None)
 
+    def shutdown_executor(self, framework_id: str, executor_id: str) -> None:
+        """The scheduler's SHUTDOWN call: SHUTDOWN to the executor, its container destroyed after the grace
+        period; its unfinished tasks then fail as on any executor exit (C10). A command executor (its id is the
+        task id) kills its task."""
+        executor = self.executors.get((framework_id, executor_id))
+        if executor is not None:
+            log.info("agent %s: shutting down executor %s of framework %s", self.id, executor_id, framework_id)
+            executor.shutdown()
+            return
+        run = self.tasks.get((framework_id, executor_id))
+        if run is not None and not run.info.get("executor"):
+            log.info("agent %s: shutting down the command executor of task %s", self.id, executor_id)
+            self.kill_task(framework_id, executor_id, None)
+            return
+        log.info("agent %s: cannot shut down unknown executor %s of framework %s", self.id, executor_id,
+                 framework_id)
+
     def acknowledge(self, framework_id: str, task_id: str, uuid_: str) -> None:
         acked = self.updates.acknowledge(framework_id, task_id, uuid_)
         if acked is None:
@@ -267,8 +287,9 @@ class Agent:
 
     # -- command and Docker tasks -----------------------------------------------------------------------------
     def executor_env(self, framework_info: dict, executor_id: str, sandbox: Path,
-                     grace: str = "5secs") -> dict[str, str]:
+                     grace: str | None = None) -> dict[str, str]:
         """The environment the agent gives every executor (D3); the command executor passes it to the task."""
+        grace = grace or f"{self.executor_shutdown_grace_period:g}secs"
         checkpoint = bool(framework_info.get("checkpoint", False))
         env = dict(os.environ)
         env.update({"MESOS_FRAMEWORK_ID": framework_info["id"]["value"], "MESOS_EXECUTOR_ID": executor_id,
@@ -300,6 +321,17 @@ class Agent:
         """One command or Docker task from launch to its terminal update (D2)."""
         run.sandbox.mkdir(parents=True, exist_ok=True)
         docker = run.info.get("container", {}).get("type") == "DOCKER"
+        uris = run.info.get("command", {}).get("uris", [])
+        if uris and not run.killing:
+            try:
+                await fetcher.fetch(uris, run.sandbox, run.container_id, timeout=self.fetch_timeout)
+            except fetcher.FetchFailed as error:
+                log.info("agent %s: task %s: %s (log in %s/stderr)", self.id, run.id, error, run.sandbox)
+                self.send_update(run, "TASK_FAILED", source="SOURCE_AGENT", reason="REASON_CONTAINER_LAUNCH_FAILED",
+                                 message=f"Failed to launch container: {error}")
+                return
+            if (run.framework_id, run.id) not in self.tasks:
+                return  # the framework was shut down while fetching
         if run.killing:
             self.send_update(run, "TASK_KILLED", source="SOURCE_AGENT", reason="REASON_TASK_KILLED_DURING_LAUNCH",
                              message="Task killed before it was launched")
@@ -364,7 +396,7 @@ class Agent:
         if executor is None:
             run.sandbox.mkdir(parents=True, exist_ok=True)
             grace = executor_info.get("shutdown_grace_period", {}).get("nanoseconds")
-            grace_text = f"{int(grace) / 1e9:g}secs" if grace is not None else "5secs"
+            grace_text = f"{int(grace) / 1e9:g}secs" if grace is not None else None
             env = self.executor_env(framework_info, run.executor_id, run.sandbox, grace_text)
             env.update(environment_of(executor_info.get("command", {})))
             executor = ExecutorRun(self, framework_info, executor_info, run.container_id, run.sandbox, env)

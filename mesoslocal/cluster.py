@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from mesoslocal import http_scheduler, processes, state_json
+from mesoslocal import fetcher, http_scheduler, processes, state_json
 from mesoslocal.agent import Agent
 from mesoslocal.master import Master
 from mesoslocal.resources import Resources, split_ports
@@ -73,6 +73,9 @@ class Link:
     def shutdown_framework(self, framework_id: str) -> None:
         self._post(self.agent.shutdown_framework, framework_id)
 
+    def shutdown_executor(self, framework_id: str, executor_id: str) -> None:
+        self._post(self.agent.shutdown_executor, framework_id, executor_id)
+
     def acknowledge(self, framework_id: str, task_id: str, uuid: str) -> None:
         self._post(self.agent.acknowledge, framework_id, task_id, uuid)
 
@@ -107,7 +110,7 @@ class Cluster:
                  allocation_interval: float = 1.0, heartbeat_interval: float = 15.0, agent_timeout: float = 75.0,
                  attributes: str | list[str] | None = None, zk: str | None = None, agent_port: int = 0,
                  split_agent_ports: bool = True, update_retry: float = 10.0,
-                 executor_registration_timeout: float = 60.0) -> None:
+                 executor_registration_timeout: float = 60.0, executor_shutdown_grace_period: float = 5.0) -> None:
         self.agent_count = agents
         self.agent_resources = Resources.parse_spec(agent_resources)
         self.docker_host = docker_host
@@ -122,6 +125,7 @@ class Cluster:
         self.split_agent_ports = split_agent_ports
         self.update_retry = update_retry
         self.executor_registration_timeout = executor_registration_timeout
+        self.executor_shutdown_grace_period = executor_shutdown_grace_period
         self.master: Master | None = None
         self.agents: list[Agent] = []
         self.links: list[Link] = []
@@ -173,7 +177,8 @@ class Cluster:
         return Agent(index=index, hostname=ip, ip=ip, resources=slices[index],
                      attributes=self._agent_attributes(index), work_dir=self.work_dir / f"agent{index}",
                      docker_host=self.docker_host, port=port, update_retry=self.update_retry,
-                     executor_registration_timeout=self.executor_registration_timeout)
+                     executor_registration_timeout=self.executor_registration_timeout,
+                     executor_shutdown_grace_period=self.executor_shutdown_grace_period)
 
     async def _start_agent(self, index: int, port: int) -> None:
         assert self.master is not None
@@ -197,6 +202,7 @@ class Cluster:
         await asyncio.gather(*(agent.stop() for agent in self.agents), return_exceptions=True)
         await self._stop_master()
         await asyncio.get_running_loop().run_in_executor(None, processes.shutdown_spawner)
+        await asyncio.get_running_loop().run_in_executor(None, fetcher.shutdown_threads)
         if self._own_work_dir:
             shutil.rmtree(self.work_dir, ignore_errors=True)
 

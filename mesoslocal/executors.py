@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mesoslocal import fetcher
 from mesoslocal.processes import Process, command_argv, spawn
 from mesoslocal.streams import EventStream
 
@@ -44,19 +45,24 @@ class ExecutorRun:
         self.shutting_down = False
 
     async def run(self) -> None:
+        try:
+            await fetcher.fetch(self.info["command"].get("uris", []), self.sandbox, self.container_id,
+                                timeout=self.agent.fetch_timeout)
+        except fetcher.FetchFailed as error:
+            self._launch_failed(str(error))
+            return
+        if self.shutting_down:  # shut down before it started: there is nothing to run
+            self.agent.executor_exited(self, None)
+            return
         argv, executable = command_argv(self.info["command"])
         try:
             self.process = await spawn(argv, executable=executable, cwd=self.sandbox, env=self.env,
                                        stdout=self.sandbox / "stdout", stderr=self.sandbox / "stderr")
         except OSError as error:
-            log.info("agent %s: executor %s failed to start: %s", self.agent.id, self.executor_id, error)
-            for run in self.pending:
-                self.agent.send_update(run, "TASK_FAILED", source="SOURCE_AGENT",
-                                       reason="REASON_CONTAINER_LAUNCH_FAILED",
-                                       message=f"Failed to launch container: {error}")
-            self.pending.clear()
-            self.agent.executor_exited(self, None)
+            self._launch_failed(str(error))
             return
+        if self.shutting_down:  # SHUTDOWN arrived while it was being started
+            self.process.signal_group(9)
         log.info("agent %s: framework %s executor %s started (pid %d)", self.agent.id, self.framework_id,
                  self.executor_id, self.process.pid)
         timer = asyncio.get_running_loop().call_later(self.agent.executor_registration_timeout,
@@ -69,6 +75,14 @@ class ExecutorRun:
             self.stream.close()
         log.info("agent %s: executor %s exited with %d", self.agent.id, self.executor_id, code)
         self.agent.executor_exited(self, (code << 8) if code >= 0 else -code)
+
+    def _launch_failed(self, error: str) -> None:
+        log.info("agent %s: executor %s failed to start: %s", self.agent.id, self.executor_id, error)
+        for run in self.pending:
+            self.agent.send_update(run, "TASK_FAILED", source="SOURCE_AGENT", reason="REASON_CONTAINER_LAUNCH_FAILED",
+                                   message=f"Failed to launch container: {error}")
+        self.pending.clear()
+        self.agent.executor_exited(self, None)
 
     def _registration_timeout(self) -> None:
         if self.stream is None and self.process is not None:
@@ -125,8 +139,13 @@ class ExecutorRun:
         if self.shutting_down:
             return
         self.shutting_down = True
-        self.send({"type": "SHUTDOWN"})
-        grace = parse_duration(self.env.get("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "5secs"))
+        if self.stream is None:  # not subscribed (yet): nothing can be told, the container goes at once
+            grace = 0.0
+        else:
+            self.send({"type": "SHUTDOWN"})
+            grace = parse_duration(self.env.get("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "5secs"))
+        log.info("agent %s: executor %s shut down, killed in %gs unless it exits", self.agent.id,
+                 self.executor_id, grace)
         self.agent._spawn(self.destroy(grace))
 
     async def destroy(self, grace: float) -> None:

@@ -35,6 +35,7 @@ class AgentPort(Protocol):
     def run_task(self, framework_info: dict, task: dict) -> None: ...
     def kill_task(self, framework_id: str, task_id: str, kill_policy: dict | None) -> None: ...
     def shutdown_framework(self, framework_id: str) -> None: ...
+    def shutdown_executor(self, framework_id: str, executor_id: str) -> None: ...
     def acknowledge(self, framework_id: str, task_id: str, uuid: str) -> None: ...
     def framework_message(self, framework_id: str, executor_id: str, data: str) -> None: ...
     def resend_unacknowledged(self, framework_id: str) -> None: ...
@@ -485,7 +486,16 @@ class Master:
             agent.port_handle.framework_message(framework.id, body["executor_id"]["value"], body["data"])
 
     def shutdown_executor(self, framework: Framework, body: dict) -> None:
-        log.info("framework %s: SHUTDOWN of executors is not supported by mesoslocal; ignored", framework.id)
+        """SHUTDOWN{executor_id, agent_id}: passed on to the agent (which tells the executor); an unknown or
+        unreachable agent drops it, as Mesos does."""
+        executor_id, agent_id = body["executor_id"]["value"], body["agent_id"]["value"]
+        agent = self.agents.get(agent_id)
+        if agent is None or agent.state != "active":
+            log.info("framework %s: cannot shut down executor %s on unknown agent %s", framework.id, executor_id,
+                     agent_id)
+            return
+        log.info("framework %s: shutting down executor %s on agent %s", framework.id, executor_id, agent_id)
+        agent.port_handle.shutdown_executor(framework.id, executor_id)
 
     # -- agent → master -------------------------------------------------------------------------------------
     def register_agent(self, port_handle: AgentPort, *, hostname: str, ip: str, port: int,

@@ -16,22 +16,29 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 log = logging.getLogger(__name__)
-_spawner: ThreadPoolExecutor | None = None
 
 
-def _pool() -> ThreadPoolExecutor:
-    global _spawner
-    if _spawner is None:
-        _spawner = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mesoslocal-spawn")
-    return _spawner
+class LazyThreadPool:
+    """A thread pool made on first use; `shutdown()` joins its threads (a cluster calls it when it stops) and the
+    next `get()` makes a new one."""
+
+    def __init__(self, max_workers: int, name: str) -> None:
+        self.max_workers, self.name = max_workers, name
+        self._pool: ThreadPoolExecutor | None = None
+
+    def get(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix=self.name)
+        return self._pool
+
+    def shutdown(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
 
-def shutdown_spawner() -> None:
-    """Join the fork/exec threads (a cluster calls this when it stops; they are made again on demand)."""
-    global _spawner
-    pool, _spawner = _spawner, None
-    if pool is not None:
-        pool.shutdown(wait=True)
+_spawner = LazyThreadPool(4, "mesoslocal-spawn")  # fork/exec off the loop
+shutdown_spawner = _spawner.shutdown
 
 
 class Process:
@@ -90,7 +97,7 @@ async def spawn(argv: list[str], *, cwd: Path, env: dict[str, str], stdout: Path
                 executable: str | None = None) -> Process:
     """Start `argv` in a new session; raises OSError when it cannot be executed."""
     popen = await asyncio.get_running_loop().run_in_executor(
-        _pool(), _popen, argv, executable, cwd, env, stdout, stderr)
+        _spawner.get(), _popen, argv, executable, cwd, env, stdout, stderr)
     return Process(popen)
 
 

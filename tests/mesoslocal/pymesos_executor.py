@@ -1,5 +1,7 @@
 """A tiny pymesos executor for tests: RUNNING on launch, FINISHED for tasks named "finish", KILLED on kill;
-echoes framework messages ("ping" → "pong:<task count>") and exits with status 3 on "exit"."""
+echoes framework messages ("ping" → "pong:<task count>") and exits with status 3 on "exit". On SHUTDOWN it writes
+`shutdown-received` into its sandbox (the cwd), and with ECHO_HANG_ON_SHUTDOWN set it then never returns, so only
+the agent's kill after the grace period ends it (run it with MESOS_LOCAL set to stop pymesos's own kill)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,12 @@ class EchoExecutor(Executor):
             threading.Timer(0.2, os._exit, (3,)).start()
             return
         driver.sendFrameworkMessage(encode_data(f"pong:{len(self.tasks)}".encode()))
+
+    def shutdown(self, driver) -> None:
+        with open("shutdown-received", "w") as marker:
+            marker.write(os.environ.get("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", ""))
+        if os.environ.get("ECHO_HANG_ON_SHUTDOWN"):
+            threading.Event().wait()
 
 
 if __name__ == "__main__":
