@@ -101,16 +101,26 @@ def app_json(app: Mapping, tasks: Mapping[str, Mapping] | None, deployment_ids: 
     return out
 
 
-def task_stats(app: Mapping, tasks: list[Mapping], now: float) -> dict:
-    """Marathon's taskStats: counts and lifetimes overall, by config currency and since the last scaling."""
+def task_stats(app: Mapping, tasks: Iterable[Mapping], now: float) -> dict:
+    """Marathon's taskStats of an app's current (non-terminal) task records at epoch seconds ``now``.
+
+    Tasks are grouped by the app version they were launched with (a task record's ``version``), against
+    the app's ``versionInfo``: ``startedAfterLastScaling`` (version >= lastScalingAt), ``withLatestConfig``
+    (>= lastConfigChangeAt), ``withOutdatedConfig`` (older) and ``totalSummary`` (all). Each group is
+    ``{"stats": {"counts": {staged, running, healthy, unhealthy}, "lifeTime": {averageSeconds,
+    medianSeconds}}}``; an empty group is left out, and so is ``lifeTime`` when no task of the group has
+    started yet (life time counts from ``startedAt``). Without a ``versionInfo`` the app's ``version``
+    stands for both timestamps.
+    """
+    tasks = list(tasks)
     info = app.get("versionInfo") or {}
     config_at = info.get("lastConfigChangeAt") or app.get("version")
     scaling_at = info.get("lastScalingAt") or app.get("version")
     groups = {
-        "totalSummary": tasks,
+        "startedAfterLastScaling": [t for t in tasks if _not_before(t.get("version"), scaling_at)],
         "withLatestConfig": [t for t in tasks if _not_before(t.get("version"), config_at)],
         "withOutdatedConfig": [t for t in tasks if not _not_before(t.get("version"), config_at)],
-        "startedAfterLastScaling": [t for t in tasks if _not_before(t.get("stagedAt"), scaling_at)],
+        "totalSummary": tasks,
     }
     return {name: {"stats": _stats(members, now)} for name, members in groups.items() if members}
 
@@ -119,9 +129,12 @@ def _stats(tasks: list[Mapping], now: float) -> dict:
     c = counts(tasks)
     lives = []
     for task in tasks:
+        started = task.get("startedAt")
+        if not isinstance(started, str):
+            continue
         try:
-            lives.append(max(0.0, now - parse_ts(task["startedAt"])))
-        except (KeyError, TypeError, ValueError):
+            lives.append(max(0.0, now - parse_ts(started)))
+        except ValueError:
             continue
     stats: dict = {"counts": {"staged": c["tasksStaged"], "running": c["tasksRunning"],
                               "healthy": c["tasksHealthy"], "unhealthy": c["tasksUnhealthy"]}}

@@ -21,8 +21,8 @@ def deployments_by_app(snapshot: Snapshot) -> dict[str, list[str]]:
 
 
 def last_failure(snapshot: Snapshot, app_id: str) -> Mapping | None:
-    """The app's last task failure, if the leader recorded one (``failures`` in the snapshot)."""
-    return (getattr(snapshot, "failures", None) or {}).get(app_id)
+    """The app's last task failure as the leader recorded it (Marathon's lastTaskFailure), or None."""
+    return snapshot.failures.get(app_id)
 
 
 def render_apps(snapshot: Snapshot, apps: Iterable[Mapping], embed: Iterable[str]) -> list[dict]:

@@ -79,6 +79,16 @@ def info() -> Response:
 
 @bp.get("/metrics")
 def metrics() -> Response:
+    """Prometheus text format.
+
+    Request series (``balalaika_api_requests_total``, ``balalaika_api_request_duration_seconds``) are
+    per gunicorn worker: each worker counts the requests it served and labels them ``worker=<pid>``, and a
+    scrape is answered by whichever worker accepts it, so it carries that worker's series only. Aggregate
+    in the query, ``sum by (job) (rate(balalaika_api_requests_total[5m]))`` (or ``sum without (worker)``);
+    a worker's series goes stale between the scrapes it answers and restarts at zero with a new pid, which
+    ``rate`` treats as a new series. State gauges (apps, tasks by state, deployments, queue) come from the
+    ZooKeeper mirror and are the same whichever worker answers: aggregate them with ``max``, not ``sum``.
+    """
     auth.require("read")
     lines = current_app.extensions["balalaika.metrics"].render()
     lines += state_lines(backend().snapshot())

@@ -8,6 +8,7 @@ framework.scheduler.launching, and then does the I/O: store writes first, Mesos 
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import time
 from collections.abc import Callable, Mapping
@@ -27,6 +28,7 @@ from framework.timeutil import format_ts
 log = logging.getLogger(__name__)
 
 WRITE_TIMEOUT = 15.0
+FAILURE_DELETE_RETRY = 5.0  # seconds before deleting a stale failure again if the mirror still shows it
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class Scheduler(DeploymentsMixin):
         self.last_reconcile = 0.0
         self.acks: list[tuple[Any, dict]] = []
         self.unwritten: dict[str, list[dict]] = {}  # task id -> statuses to acknowledge once it is written
+        self.failures_deleted: dict[str, float] = {}  # app id -> when its stale failure was deleted
         self._init_deployments(ReadinessProber(self.events.put))
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -228,15 +231,41 @@ class Scheduler(DeploymentsMixin):
         requested = self.kill_sent.pop(task_id, None) is not None
         app_id = record["appId"]
         log.info("task %s of %s ended: %s %s", task_id, app_id, status["state"], status.get("message") or "")
-        if not requested and status["state"] != "TASK_KILLED":
-            app = self.mirror.snapshot().apps.get(app_id)
-            if app is not None and app.get("version") == record.get("version"):
-                self.backoffs[app_id] = (app.get("version"), self._backoff(app).on_failure(app, now))
+        app = self.mirror.snapshot().apps.get(app_id)
+        if (not requested and status["state"] != "TASK_KILLED" and app is not None
+                and app.get("version") == record.get("version")):
+            self.backoffs[app_id] = (app.get("version"), self._backoff(app).on_failure(app, now))
+        if app is not None and records.is_failure_state(status["state"]):
+            self._record_failure(records.task_failure(record, status, now=now))
         self.store.delete_task(app_id, task_id)
         self.acks += [(None, status) for status in self.unwritten.pop(task_id, [])]
         if ack is not None:
             self.acks.append((None, ack.status))
         self._event(records.status_update_event(record, status, format_ts(now)), now)
+
+    def _record_failure(self, failure: dict) -> None:
+        """Stores the app's lastTaskFailure without waiting (a crash loop must not pace the loop)."""
+
+        def written(result: Any) -> None:
+            try:
+                result.get()
+            except Exception as error:
+                log.warning("could not record the last task failure of %s: %s", failure["appId"], error)
+
+        try:
+            self.store.put_failure(failure).rawlink(written)
+        except Exception as error:
+            log.warning("could not record the last task failure of %s: %s", failure["appId"], error)
+
+    def _forget_failures(self, snapshot: Any, now: float) -> None:
+        """Removes the last task failures of apps that no longer exist. The store's app deletion removes
+        them already; this catches a failure written while its app was being deleted."""
+        stale = set(snapshot.failures) - set(snapshot.apps)
+        self.failures_deleted = {app_id: at for app_id, at in self.failures_deleted.items() if app_id in stale}
+        for app_id in stale:
+            if now - self.failures_deleted.get(app_id, -math.inf) >= FAILURE_DELETE_RETRY:
+                self.failures_deleted[app_id] = now  # until the mirror shows the deletion
+                self.store.delete_failure(app_id)
 
     def _remember(self, record: dict) -> None:
         self.tasks[record["id"]] = record
@@ -350,6 +379,7 @@ class Scheduler(DeploymentsMixin):
                 self._converge(app, now)
         for app_id in {t["appId"] for t in self.tasks.values()} - set(snapshot.apps) - set(steps):
             self._stop_orphans(app_id, now)
+        self._forget_failures(snapshot, now)
         self._kill_unhealthy(snapshot.apps, now)
         self._forget_readiness()
         self._kill_overdue_launches(now)

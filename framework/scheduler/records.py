@@ -26,6 +26,9 @@ KILLING = "TASK_KILLING"
 UNREACHABLE = "TASK_UNREACHABLE"
 HEALTH_REASON = "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED"
 _TIME_FIELDS = ("stagedAt", "startedAt", "unreachableSince", "updatedAt")
+# Ends that count as an app's lastTaskFailure, as in Marathon: not FINISHED nor KILLED (asked for).
+FAILURE_STATES = frozenset({"TASK_FAILED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED", "TASK_GONE",
+                            "TASK_GONE_BY_OPERATOR", "TASK_UNKNOWN"})
 
 
 def new_record(app: Mapping[str, Any], task_id: str, *, agent_id: str, host: str, ports: tuple[int, ...],
@@ -117,4 +120,18 @@ def status_update_event(record: Mapping[str, Any], status: Mapping[str, Any], ti
         "taskId": record["id"], "taskStatus": status["state"], "message": status.get("message", ""),
         "appId": record["appId"], "host": record.get("host"), "ipAddresses": record.get("ipAddresses", []),
         "ports": record.get("ports", []), "version": record.get("version"),
+    }
+
+
+def is_failure_state(state: str) -> bool:
+    return state in FAILURE_STATES
+
+
+def task_failure(record: Mapping[str, Any], status: Mapping[str, Any], *, now: float) -> dict:
+    """Marathon's lastTaskFailure for a task that ended in a failure state (stored per app by the leader).
+    `timestamp` is when Mesos saw the end (the status's own timestamp), else `now`."""
+    return {
+        "appId": record["appId"], "host": record.get("host"), "message": status.get("message") or "",
+        "state": status["state"], "taskId": record["id"], "timestamp": format_ts(status.get("timestamp", now)),
+        "version": record.get("version"), "slaveId": record.get("agentId"),
     }

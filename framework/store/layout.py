@@ -10,6 +10,9 @@
 <root>/tasks/<app>/<task-id>     task record JSON
 <root>/deployments/<id>          deployment plan JSON with progress
 <root>/queue/<app>               launch-queue state written by the leader
+<root>/failures/<app>            the app's last task failure (Marathon's lastTaskFailure), written by the
+                                 leader; removed with the app (Store.commit) and, as a backstop, by the
+                                 leader for apps that no longer exist
 <root>/requests/req-<seq>        sequential requests from api replicas to the leader (deleted once handled)
 <root>/events/evt-<seq>          recent events; the leader trims to the newest N
 <root>/service-ports             the api's allocation of service ports, compare-and-set with the apps
@@ -81,7 +84,7 @@ class Layout:
     @property
     def dirs(self) -> tuple[str, ...]:
         return (self.root, self.leader_dir, self.apps_dir, self.groups_dir, self.tasks_dir,
-                self.deployments_dir, self.queue_dir, self.requests_dir, self.events_dir)
+                self.deployments_dir, self.queue_dir, self.failures_dir, self.requests_dir, self.events_dir)
 
     @property
     def leader_dir(self) -> str:
@@ -116,6 +119,10 @@ class Layout:
         return self._join("queue")
 
     @property
+    def failures_dir(self) -> str:
+        return self._join("failures")
+
+    @property
     def requests_dir(self) -> str:
         return self._join("requests")
 
@@ -146,6 +153,9 @@ class Layout:
 
     def queue_entry(self, app_id: str) -> str:
         return self._join("queue", encode_id(app_id))
+
+    def failure(self, app_id: str) -> str:
+        return self._join("failures", encode_id(app_id))
 
     @property
     def service_ports(self) -> str:

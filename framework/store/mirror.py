@@ -39,15 +39,16 @@ _FLAT: dict[str, tuple[str, Callable[[str], str]]] = {
     "groups": ("group", decode_id),
     "deployments": ("deployment", str),
     "queue": ("queue", decode_id),
+    "failures": ("failure", decode_id),
 }
 _SINGLES = {"leader-info": "leader", "framework-id": "framework-id"}
 
 
 @dataclass(frozen=True)
 class Change:
-    """What changed: kind is app, group, task, deployment, queue, leader or framework-id; id is the
-    app/group/task/deployment id (the app id for queue, "" for leader and framework-id); app_id is set
-    for tasks."""
+    """What changed: kind is app, group, task, deployment, queue, failure, leader or framework-id; id is the
+    app/group/task/deployment id (the app id for queue and failure, "" for leader and framework-id); app_id
+    is set for tasks."""
 
     kind: str
     id: str
@@ -67,10 +68,13 @@ class Snapshot:
     leader: dict | None
     framework_id: str | None
     revision: int
+    # app id -> its last task failure in Marathon's lastTaskFailure shape (framework.scheduler.records)
+    failures: Mapping[str, dict]
 
 
 class Mirror:
-    """Read-only copy of apps, groups, tasks, deployments, queue, leader-info, framework-id and events."""
+    """Read-only copy of apps, groups, tasks, deployments, queue, last task failures, leader-info,
+    framework-id and events."""
 
     def __init__(self, client: KazooClient, root: str = DEFAULT_ROOT, *,
                  event_buffer: int = DEFAULT_EVENTS_KEPT) -> None:
@@ -137,6 +141,7 @@ class Mirror:
                     leader=self._singles["leader-info"],
                     framework_id=self._singles["framework-id"],
                     revision=self._revision,
+                    failures=MappingProxyType(dict(self._flat["failures"])),
                 )
             return self._snapshot
 

@@ -258,7 +258,8 @@ class Store:
     def commit(self, changes: Sequence[AppChange], *, deployment: dict | None = None,
                cancel: Iterable[str] = (), writes: Sequence[NodeWrite] = ()) -> None:
         """Applies app changes, creates `deployment`, deletes the `cancel`led deployments and performs the
-        compare-and-set `writes` in ONE transaction: everything is written or nothing.
+        compare-and-set `writes` in ONE transaction: everything is written or nothing. Then, without waiting,
+        the last task failures of the deleted apps go (outside the transaction: that node may not exist).
 
         Raises Conflict (exists / changed since read / deployment id in use), NotFound (update or
         delete of a missing app, cancel of a missing deployment), StoreError (too big, bad id, outcome
@@ -279,6 +280,9 @@ class Store:
                 tx.set_data(write.path, write.data, version=write.expected_version)
             described.append(f"node {write.path}")
         self._commit(tx, described)
+        for change in changes:
+            if change.app is None:
+                self.delete_failure(change.app_id)
 
     def put_app(self, app: dict, *, expected_version: int | None, deployment: dict | None = None) -> int:
         """Creates (`expected_version=None`) or compare-and-sets the app, records `app["version"]` in its
@@ -292,7 +296,8 @@ class Store:
                    deployment: dict | None = None) -> None:
         """Removes the app with its version history and creates `deployment`, atomically.
 
-        Task nodes stay: the scheduler kills the tasks and deletes their records as they end.
+        Task nodes stay: the scheduler kills the tasks and deletes their records as they end. The app's last
+        task failure is removed right after the transaction (see `delete_failure`).
         `expected_version=None` deletes whatever version is current. Raises as `commit` does.
         """
         self.commit([AppChange(app_id, None, expected_version)], deployment=deployment)
@@ -463,6 +468,40 @@ class Store:
             except NoNodeError:
                 continue
         return [task for task, _ in self._get_many(paths).values()]
+
+    # ---- last task failures -------------------------------------------------------------------------
+
+    def put_failure(self, failure: dict) -> IAsyncResult:
+        """Create-or-set the last task failure of `failure["appId"]` without waiting (the leader's loop calls
+        it when a task fails); the future fails with the kazoo error, on kazoo's completion thread."""
+        app_id = failure["appId"]
+        future = self.client.handler.async_result()
+        self._upsert_async(self.layout.failure(app_id), encode(failure, what=f"failure of {app_id}"), future)
+        return future
+
+    @_translated
+    def get_failure(self, app_id: str) -> dict | None:
+        found = self._get(self.layout.failure(app_id))
+        return None if found is None else found[0]
+
+    def delete_failure(self, app_id: str) -> IAsyncResult:
+        """Forgets the app's last task failure without waiting; idempotent (the future succeeds when there
+        was none). `commit` calls it for every app it deletes, after the transaction: best-effort, because
+        the app is already gone, so the leader also removes the failures of apps that no longer exist."""
+        future = self.client.handler.async_result()
+
+        def done(result: IAsyncResult) -> None:
+            try:
+                result.get()
+                future.set(True)
+            except NoNodeError:
+                future.set(False)
+            except Exception as error:
+                log.warning("could not delete the last task failure of %s: %s", app_id, error)
+                future.set_exception(error)
+
+        self.client.delete_async(self.layout.failure(app_id)).rawlink(done)
+        return future
 
     # ---- deployments --------------------------------------------------------------------------------
 

@@ -83,3 +83,19 @@ def test_a_reconciliation_answer_does_not_count_a_health_failure_twice() -> None
     again = records.apply_status(bad, _status("TASK_RUNNING", healthy=False, reason="REASON_RECONCILIATION"),
                                  now=NOW + 3)
     assert again["healthCheckResults"][0]["consecutiveFailures"] == 1
+
+
+def test_failure_states_are_marathons_and_the_failure_has_its_shape() -> None:
+    assert {s for s in ("TASK_FAILED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED", "TASK_GONE",
+                        "TASK_GONE_BY_OPERATOR", "TASK_UNKNOWN") if records.is_failure_state(s)} == \
+        records.FAILURE_STATES
+    assert not any(records.is_failure_state(s) for s in ("TASK_FINISHED", "TASK_KILLED", "TASK_RUNNING",
+                                                           "TASK_UNREACHABLE", "TASK_KILLING"))
+    status = _status("TASK_FAILED", message="Command exited with status 1")
+    failure = records.task_failure(_record(), status, now=NOW + 5)
+    assert failure == {"appId": "/web", "host": "127.0.0.1", "message": "Command exited with status 1",
+                       "state": "TASK_FAILED", "taskId": "web.1", "timestamp": "2026-09-21T14:13:21.000Z",
+                       "version": APP["version"], "slaveId": "S0"}
+    assert parse_ts(failure["timestamp"]) == NOW + 1  # Mesos's time of the end, not ours
+    synthetic = records.task_failure(_record(), {"state": "TASK_LOST"}, now=NOW + 5)
+    assert synthetic["message"] == "" and parse_ts(synthetic["timestamp"]) == NOW + 5
