@@ -26,9 +26,8 @@ from cli.stack.zookeeper import Peer, ZooKeeperServer
 from framework.model import normalize_app
 from framework.store import Store, connect, wait_all
 from framework.timeutil import now_ts
-from tests.marathon_data import REAL_APPS
 
-APPS = REAL_APPS
+APPS = Path(__file__).resolve().parents[1] / "tests/data/marathon/apps-1000-real-shaped.json"
 ROOT = "/balalaika"
 
 

@@ -23,9 +23,8 @@ from pathlib import Path
 from cli.stack.process import free_port
 from cli.stack.zookeeper import Peer, ZooKeeperServer
 from framework.store import Mirror, Store, connect, wait_all
-from tests.marathon_data import REAL_APPS
 
-APPS_FILE = REAL_APPS
+APPS_FILE = Path(__file__).resolve().parents[1] / "tests/data/marathon/apps-1000-real-shaped.json"
 VERSION = "2026-11-26T20:00:00.000Z"
 
 
