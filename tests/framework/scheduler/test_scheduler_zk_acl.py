@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from kazoo.client import KazooClient
 from kazoo.exceptions import NoAuthError
 
 from framework.store import Store, connect
@@ -39,18 +38,8 @@ def credentialed(zk_hosts, mesos_cluster, tmp_path):
         cluster.stop()
 
 
-@pytest.fixture
-def anonymous(zk_hosts):
-    client = KazooClient(hosts=zk_hosts, timeout=10)
-    client.start(timeout=15)
-    try:
-        yield client
-    finally:
-        client.stop()
-        client.close()
-
-
-def test_an_anonymous_client_cannot_touch_the_state_of_a_credentialed_scheduler(credentialed, anonymous) -> None:
+def test_an_anonymous_client_cannot_touch_the_state_of_a_credentialed_scheduler(credentialed, kazoo_client) -> None:
+    anonymous = kazoo_client  # the fixture's client carries no credentials
     credentialed.start_scheduler()
     wait_for(credentialed.leader, 30, "an elected scheduler")
     framework_id = wait_for(credentialed.store.get_framework_id, 30, "the framework id to be persisted")
