@@ -62,13 +62,14 @@ class Constraint:
     label: str  # the constraint as written, for messages: "rack:GROUP_BY:3"
     pattern: re.Pattern[str] | None = None
     error: str | None = None  # why the constraint is unusable; it then rejects every offer
+    limit: int = 0  # MAX_PER's quota, GROUP_BY's minimum number of values; parsed once, not per offer
 
     @classmethod
     def parse(cls, raw: Sequence[str]) -> Constraint:
         name, operator = str(raw[0]), str(raw[1]).upper()
         value = str(raw[2]) if len(raw) > 2 and raw[2] is not None else None
         label = ":".join(str(p) for p in raw)
-        pattern, error = None, None
+        pattern, error, limit = None, None, 0
         if operator in ("LIKE", "UNLIKE"):
             if not value:
                 error = f"{operator} needs a regular expression"
@@ -77,11 +78,16 @@ class Constraint:
                     pattern = re.compile(value)
                 except re.error as exc:
                     error = f"invalid regular expression ({exc})"
-        elif operator == "MAX_PER" and not _is_int(value):
-            error = "MAX_PER needs an integer"
+        elif operator == "MAX_PER":
+            if _is_int(value):
+                limit = int(value or "")
+            else:
+                error = "MAX_PER needs an integer"
+        elif operator == "GROUP_BY":
+            limit = _group_minimum(value)
         elif operator not in CHECKERS:
             error = f"unknown operator {operator}"
-        return cls(field_key(name), operator, value, label, pattern, error)
+        return cls(field_key(name), operator, value, label, pattern, error, limit)
 
     @property
     def field_name(self) -> str:
@@ -149,7 +155,7 @@ def check_group_by(c: Constraint, value: str, stats: FieldStats) -> str | None:
     count = stats.counts.get(value)
     if count is None:
         return None
-    minimum = _group_minimum(c.value)
+    minimum = c.limit
     if len(stats.counts) < minimum:
         return (f"{c.label}: {c.field_name} {value!r} already has an instance and only "
                 f"{len(stats.counts)} of {minimum} values are used")
@@ -174,7 +180,7 @@ def check_unlike(c: Constraint, value: str, stats: FieldStats) -> str | None:
 
 def check_max_per(c: Constraint, value: str, stats: FieldStats) -> str | None:
     count = stats.counts.get(value, 0)
-    if count >= int(c.value or 0):
+    if count >= c.limit:
         return f"{c.label}: {c.field_name} {value!r} already has {count} instances"
     return None
 
@@ -212,8 +218,8 @@ def room(c: Constraint, offer_value: str | None, stats: FieldStats) -> int:
     if c.operator in ("UNIQUE", "GROUP_BY"):
         return 1
     if c.operator == "MAX_PER":
-        return int(c.value or 0) - stats.counts.get(offer_value, 0)
-    return 2**31 - 1
+        return c.limit - stats.counts.get(offer_value, 0)
+    return _UNLIMITED
 
 
 def check(c: Constraint, offer_value: str | None, stats: FieldStats) -> Rejection | None:

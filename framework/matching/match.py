@@ -7,8 +7,10 @@ demand's turn on that offer, because the offer only shrinks from there.
 
 How it aims at 10,000 pending instances against 1,000 offers in 100 ms (see bench/RESULTS.md):
 
-* offers are parsed once, demands compiled once (needs in fixed point, port requests, constraints
-  with compiled regexes, per-field counts of placed instances updated incrementally);
+* offers are parsed once, when a pass first reaches them (a pass stops once nothing is pending, so
+  with room to spare most of a batch is never parsed); demands are compiled once (needs in fixed
+  point, port requests, constraints paired with their field's counts of placed instances, which are
+  updated incrementally, and their numeric argument parsed);
 * identical instances go on an offer as one block, as many as resources, ports and the constraints'
   ``room`` allow, instead of one check round per instance;
 * an offer that cannot hold the smallest remaining need of any demand is abandoned at once, and the
@@ -105,9 +107,17 @@ class _Plan:
     """A demand compiled for matching."""
 
     __slots__ = ("app_id", "remaining", "need", "port_requests", "exact_ports", "dynamic_ports",
-                 "roles", "constraints", "stats", "has_group_by", "reasons")
+                 "roles", "checks", "stats", "has_group_by", "reasons")
 
-    def __init__(self, demand: Demand, stats: dict[str, FieldStats], reasons: Counter[Rejection]):
+    def __init__(
+        self,
+        demand: Demand,
+        placed: Sequence[Placement],
+        stats: dict[str, FieldStats],
+        reasons: Counter[Rejection],
+    ):
+        """``placed`` are the app's instances already running; ``stats`` and ``reasons`` are shared by all
+        demands of the app (filled in here for the fields this demand's constraints read)."""
         app = demand.app
         self.app_id = appfields.app_id(app)
         self.remaining = demand.count
@@ -121,23 +131,41 @@ class _Plan:
         self.exact_ports = any(self.port_requests)
         self.dynamic_ports = sum(1 for port in self.port_requests if port == 0)
         self.roles = appfields.accepted_roles(app)
-        self.constraints = tuple(Constraint.parse(c) for c in appfields.constraints(app))
-        self.stats = stats  # shared by all demands of one app
-        self.has_group_by = any(c.operator == "GROUP_BY" for c in self.constraints)
+        constraints = [Constraint.parse(c) for c in appfields.constraints(app)]
+        for c in constraints:
+            if c.key not in stats:
+                stats[c.key] = FieldStats.of(c.key, placed)
+        # Each constraint with its field's counts, looked up once here rather than per offer.
+        self.checks = tuple((c, stats[c.key]) for c in constraints)
+        self.stats = stats
+        self.has_group_by = any(c.operator == "GROUP_BY" for c in constraints)
         self.reasons = reasons
 
 
 class _Offer:
-    __slots__ = ("parsed", "pools", "fields", "launches")
+    """An offer's state during the match. It is parsed when a pass first reaches it: a pass stops once
+    nothing is pending, and with room to spare most offers of a batch are never looked at."""
 
-    def __init__(self, parsed: ParsedOffer):
-        self.parsed = parsed
-        self.pools = list(parsed.pools)
-        self.fields = {**parsed.attributes, HOSTNAME: parsed.hostname}
+    __slots__ = ("raw", "offer_id", "parsed", "source", "pools", "fields", "launches")
+
+    def __init__(self, raw: Mapping[str, Any]):
+        self.raw = raw
+        self.offer_id: str = raw["id"]["value"]
+        self.parsed: ParsedOffer | None = None
+        self.source: tuple[str, str, str] = ("", "", "")  # offer id, agent id, hostname, for launches
+        self.pools: list[OfferResources] = []
+        self.fields: dict[str, str] = {}  # attributes and HOSTNAME, for the constraints
         self.launches: list[Launch] = []
 
+    def load(self) -> None:
+        if self.parsed is None:
+            self.parsed = parse_offer(self.raw)
+            self.source = (self.parsed.offer_id, self.parsed.agent_id, self.parsed.hostname)
+            self.pools = list(self.parsed.pools)
+            self.fields = {**self.parsed.attributes, HOSTNAME: self.parsed.hostname}
 
-def _capacity(plan: _Plan, offer: _Offer) -> tuple[int, int] | Rejection:
+
+def _capacity(plan: _Plan, pools: Sequence[OfferResources]) -> tuple[int, int] | Rejection:
     """(pool index, how many instances it holds) for the first accepted pool holding one, else why not.
 
     Instances with exact host ports go one at a time (an exact port cannot be taken twice from one
@@ -147,21 +175,20 @@ def _capacity(plan: _Plan, offer: _Offer) -> tuple[int, int] | Rejection:
     cpus, mem, disk, gpus = need
     rejection: Rejection | None = None
     roles = plan.roles
-    for i, pool in enumerate(offer.pools):
+    for i, pool in enumerate(pools):
         if roles is not None and pool.role not in roles:
             continue
-        short = pool.shortfall(need)
-        if short is not None:
-            rejection = rejection or short
+        if cpus > pool.cpus or mem > pool.mem or disk > pool.disk or gpus > pool.gpus:
+            rejection = rejection or pool.shortfall(need)
             continue
         k = 1 if plan.exact_ports else plan.remaining
-        if cpus and pool.cpus // cpus < k:
+        if cpus and pool.cpus < k * cpus:
             k = pool.cpus // cpus
-        if mem and pool.mem // mem < k:
+        if mem and pool.mem < k * mem:
             k = pool.mem // mem
-        if disk and pool.disk // disk < k:
+        if disk and pool.disk < k * disk:
             k = pool.disk // disk
-        if gpus and pool.gpus // gpus < k:
+        if gpus and pool.gpus < k * gpus:
             k = pool.gpus // gpus
         return i, k
     return rejection or NO_ACCEPTED_ROLE
@@ -172,35 +199,35 @@ def _fill(plan: _Plan, offer: _Offer, rng: random.Random | None) -> Rejection | 
 
     Returns None when the plan has nothing pending any more, else why the offer takes no more of it.
     """
+    pools, fields, need, dynamic = offer.pools, offer.fields, plan.need, plan.dynamic_ports
     while True:
-        capacity = _capacity(plan, offer)
+        capacity = _capacity(plan, pools)
         if isinstance(capacity, Rejection):
             return capacity
         chosen, k = capacity
-        pool = offer.pools[chosen]
-        dynamic = plan.dynamic_ports
+        pool = pools[chosen]
         if dynamic:
             free = count_ports(pool.ports) // dynamic
             if free == 0:
                 return NOT_ENOUGH_PORTS
             if free < k:
                 k = free
-        limiting: Constraint | None = None
-        for c in plan.constraints:
-            value = offer.fields.get(c.key)
-            stats = plan.stats[c.key]
+        limiting: tuple[Constraint, FieldStats] | None = None
+        for c, stats in plan.checks:
+            value = fields.get(c.key)
             failed = check(c, value, stats)
             if failed is not None:
                 return failed
             allowed = room(c, value, stats)
             if allowed < k:
-                k, limiting = allowed, c
+                k, limiting = allowed, (c, stats)
         if not plan.port_requests:
             port_lists: list[tuple[int, ...]] = [()] * k
             remaining = pool.ports
         elif rng is None and not plan.exact_ports:
             picked, remaining = take_lowest(pool.ports, k * dynamic)
-            port_lists = [tuple(picked[i * dynamic:(i + 1) * dynamic]) for i in range(k)]
+            # k groups of ``dynamic`` consecutive ports (zip over one iterator, repeated, groups them).
+            port_lists = list(zip(*[iter(picked)] * dynamic, strict=True))
         else:
             port_lists, remaining = [], pool.ports
             for _ in range(k):
@@ -209,27 +236,26 @@ def _fill(plan: _Plan, offer: _Offer, rng: random.Random | None) -> Rejection | 
                     return assignment
                 port_lists.append(assignment.ports)
                 remaining = assignment.remaining
-        need = plan.need
-        offer.pools[chosen] = OfferResources(
+        # tuple.__new__ skips the NamedTuples' Python-level __new__: this runs once per placed block.
+        pools[chosen] = _new_tuple(OfferResources, (
             pool.role, pool.cpus - k * need.cpus, pool.mem - k * need.mem,
             pool.disk - k * need.disk, pool.gpus - k * need.gpus, remaining,
-        )
+        ))
         for key, stats in plan.stats.items():
-            stats.add(offer.fields.get(key), k)
-        p = offer.parsed
+            stats.add(fields.get(key), k)
         append = offer.launches.append
-        head = (p.offer_id, p.agent_id, p.hostname, plan.app_id)
+        head = (*offer.source, plan.app_id)
         tail = (need, pool.role)
         for ports in port_lists:
-            # tuple.__new__ skips the NamedTuple's Python-level __new__: this loop runs per instance.
             append(_new_tuple(Launch, (*head, ports, *tail)))
         plan.remaining -= k
         if plan.remaining == 0:
             return None
-        if limiting is not None and limiting.operator != "GROUP_BY":
+        if limiting is not None and limiting[0].operator != "GROUP_BY":
             # The block used up what this constraint allows here; its check now says why, which
             # spares a full round of resource and port checks. (GROUP_BY may allow another one.)
-            failed = check(limiting, offer.fields.get(limiting.key), plan.stats[limiting.key])
+            c, stats = limiting
+            failed = check(c, fields.get(c.key), stats)
             if failed is not None:
                 return failed
 
@@ -249,11 +275,8 @@ class _Pass:
         self.active = active
         self.versions.append(active)
         if active:
-            self.mins = (
-                min(p.need.cpus for p in active), min(p.need.mem for p in active),
-                min(p.need.disk for p in active), min(p.need.gpus for p in active),
-                min(p.dynamic_ports for p in active),
-            )
+            cpus, mem, disk, gpus = map(min, zip(*[p.need for p in active], strict=True))
+            self.mins = (cpus, mem, disk, gpus, min([p.dynamic_ports for p in active]))
 
     def _exhausted(self, pools: Sequence[OfferResources]) -> Rejection | None:
         """Why no active plan can fit any more, judged by the smallest needs; None if some may."""
@@ -314,7 +337,7 @@ class _Pass:
             else:
                 rejection = _fill(plan, offer, self.rng)
             if rejection is not None and self.record:
-                plan.reasons[rejection] += 1
+                plan.reasons[rejection] = plan.reasons.get(rejection, 0) + 1  # no Counter.__missing__
             finished = finished or plan.remaining == 0
             if len(offer.launches) > launched:
                 self.placed += len(offer.launches) - launched
@@ -331,6 +354,7 @@ class _Pass:
         for offer in offers:
             if not self.active:
                 break
+            offer.load()
             self.offer(offer)
         for (version, rejection), diff in self.charges.items():
             running = 0
@@ -363,13 +387,9 @@ def match(
         app_id = appfields.app_id(demand.app)
         counter = reasons.setdefault(app_id, Counter())
         stats = stats_by_app.setdefault(app_id, {})
-        plan = _Plan(demand, stats, counter)
-        for c in plan.constraints:
-            if c.key not in stats:
-                stats[c.key] = FieldStats.of(c.key, by_app.get(app_id, ()))
-        plans.append(plan)
+        plans.append(_Plan(demand, by_app.get(app_id, []), stats, counter))
 
-    state = [_Offer(parse_offer(o)) for o in offers]
+    state = [_Offer(o) for o in offers]
     first = _Pass(plans, record=True, rng=rng)
     first.run(state)
     placed = first.placed
@@ -382,5 +402,5 @@ def match(
         placed = again.placed
 
     launches = [launch for offer in state for launch in offer.launches]
-    unused = [offer.parsed.offer_id for offer in state if not offer.launches]
+    unused = [offer.offer_id for offer in state if not offer.launches]
     return MatchResult(launches, unused, reasons)

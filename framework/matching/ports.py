@@ -52,6 +52,10 @@ def nth_port(ranges: Ranges, n: int) -> int:
 
 def take_lowest(ranges: Ranges, k: int) -> tuple[list[int], Ranges]:
     """The ``k`` lowest free ports and the ranges left (``k`` must not exceed the free count)."""
+    b, e = ranges[0] if ranges else (1, 0)
+    if k <= e - b + 1:  # the usual case: the first range has enough, and a matcher calls this per placement
+        rest = ranges[1:] if b + k > e else ((b + k, e), *ranges[1:])
+        return list(range(b, b + k)), rest
     taken: list[int] = []
     rest = list(ranges)
     while len(taken) < k:

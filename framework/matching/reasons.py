@@ -36,7 +36,8 @@ NO_ACCEPTED_ROLE = Rejection(UNFULFILLED_ROLE, "offer has no resources in the ap
 
 
 def constraint_rejection(message: str) -> Rejection:
-    return Rejection(UNFULFILLED_CONSTRAINT, message)
+    # tuple.__new__ skips the NamedTuple's Python-level __new__: matching makes one per rejected offer.
+    return tuple.__new__(Rejection, (UNFULFILLED_CONSTRAINT, message))
 
 
 def ports_rejection(message: str) -> Rejection:

@@ -55,7 +55,14 @@ def merge_ranges(ranges: Iterable[tuple[int, int]]) -> Ranges:
 
 
 def ranges_of_ports(ports: Iterable[int]) -> Ranges:
-    return merge_ranges((p, p) for p in ports)
+    spans: list[tuple[int, int]] = []
+    for port in sorted(ports):
+        if spans and port <= spans[-1][1] + 1:
+            if port > spans[-1][1]:
+                spans[-1] = (spans[-1][0], port)
+        else:
+            spans.append((port, port))
+    return tuple(spans)
 
 
 def count_ports(ranges: Ranges) -> int:
@@ -167,7 +174,7 @@ def parse_resources(resources: Sequence[Mapping[str, Any]]) -> tuple[OfferResour
         index = _SCALAR_INDEX.get(name)  # type: ignore[arg-type]
         if index is None and name != "ports":
             continue
-        role = _role(res)
+        role = _role(res) if "reservations" in res else res.get("role") or UNRESERVED
         pool = pools.get(role)
         if pool is None:
             pool = pools[role] = [0, 0, 0, 0, []]
@@ -181,9 +188,11 @@ def parse_resources(resources: Sequence[Mapping[str, Any]]) -> tuple[OfferResour
         else:
             pool[4].extend((r["begin"], r["end"]) for r in (res.get("ranges") or {}).get("range", ()))
     roles = sorted(pools, key=lambda r: (r == UNRESERVED, r)) if len(pools) > 1 else list(pools)
-    return tuple(
-        OfferResources(role, *pools[role][:4], merge_ranges(pools[role][4])) for role in roles
-    )
+    # tuple.__new__ skips the NamedTuple's Python-level __new__ (a batch parses up to thousands of offers).
+    return tuple([
+        tuple.__new__(OfferResources, (role, *pools[role][:4], merge_ranges(pools[role][4])))
+        for role in roles
+    ])
 
 
 class ParsedOffer(NamedTuple):
@@ -197,13 +206,13 @@ class ParsedOffer(NamedTuple):
 
 
 def parse_offer(offer: Mapping[str, Any]) -> ParsedOffer:
-    return ParsedOffer(
-        offer_id=offer["id"]["value"],
-        agent_id=offer["agent_id"]["value"],
-        hostname=offer.get("hostname", ""),
-        attributes=flatten_attributes(offer),
-        pools=parse_resources(offer.get("resources") or []),
-    )
+    return tuple.__new__(ParsedOffer, (
+        offer["id"]["value"],
+        offer["agent_id"]["value"],
+        offer.get("hostname", ""),
+        flatten_attributes(offer),
+        parse_resources(offer.get("resources") or []),
+    ))
 
 
 def task_resources(need: ResourceNeed, ports: Sequence[int], role: str = UNRESERVED) -> list[dict]:
@@ -212,11 +221,11 @@ def task_resources(need: ResourceNeed, ports: Sequence[int], role: str = UNRESER
     Zero scalars are left out (Mesos refuses empty resources); ``role`` is written only when reserved,
     as Mesos's old resource format expects from a framework without MULTI_ROLE.
     """
-    out: list[dict] = []
-    for name in _SCALARS:
-        milli = getattr(need, name)
-        if milli > 0:
-            out.append({"name": name, "type": "SCALAR", "scalar": {"value": from_fixed(milli)}})
+    out: list[dict] = [
+        {"name": name, "type": "SCALAR", "scalar": {"value": milli / 1000}}  # from_fixed, inlined
+        for name, milli in zip(_SCALARS, need, strict=True)
+        if milli > 0
+    ]
     if ports:
         spans = [{"begin": b, "end": e} for b, e in ranges_of_ports(ports)]
         out.append({"name": "ports", "type": "RANGES", "ranges": {"range": spans}})
