@@ -62,7 +62,9 @@ class Daemon:
         self.client = connect(args.zk, auth=auth, timeout=args.zk_session_timeout)
         self.store = Store(self.client, args.zk_root)
         self.store.ensure_layout()
-        self.mirror = Mirror(self.client, args.zk_root)
+        # The loop reads apps, deployments and failures from the mirror; it keeps the task records in memory
+        # and writes them and the events itself, so mirroring those would only re-read its own writes.
+        self.mirror = Mirror(self.client, args.zk_root, tasks=False, events=False)
         identity = {"id": str(uuid.uuid4()), "host": args.hostname, "port": args.port}
         self.leadership = Leadership(self.client, args.zk_root, identity)
         self.config = SchedulerConfig(name=args.name, role=args.role, user=args.user, hostname=args.hostname,

@@ -74,11 +74,17 @@ class Snapshot:
 
 class Mirror:
     """Read-only copy of apps, groups, tasks, deployments, queue, last task failures, leader-info,
-    framework-id and events."""
+    framework-id and events.
+
+    `tasks=False` / `events=False` leave those directories out (no reads, no watches; the snapshot's
+    `tasks` stays empty and no events are delivered): the leading scheduler keeps its tasks in memory and
+    writes them and the events itself, and re-reading every node it wrote doubled its ZooKeeper traffic.
+    """
 
     def __init__(self, client: KazooClient, root: str = DEFAULT_ROOT, *,
-                 event_buffer: int = DEFAULT_EVENTS_KEPT) -> None:
+                 event_buffer: int = DEFAULT_EVENTS_KEPT, tasks: bool = True, events: bool = True) -> None:
         self.client = client
+        self._dirs = (*_FLAT, *(["tasks"] if tasks else []), *(["events"] if events else []))
         self.layout = Layout(root)
         self._prefix = self.layout.root.rstrip("/") + "/"
         self._lock = threading.Lock()
@@ -184,7 +190,7 @@ class Mirror:
                     self._idle.set()
 
     def _load(self, full: bool) -> None:
-        for name in (*_FLAT, "tasks", "events"):
+        for name in self._dirs:
             self._fetch_children(name, full)
         for name in _SINGLES:
             self._fetch_single(name)

@@ -99,3 +99,20 @@ def test_mirror_reloads_after_its_session_expires(store: Store, clients, zk_host
     wait_for(lambda: set(mirror.snapshot().apps) == {"/after"} and mirror.synced, 10, "the reload")
     store.put_app(app_def("/later"), expected_version=None)  # watches are armed again
     wait_for(lambda: "/later" in mirror.snapshot().apps, 1, "an app written after the reload")
+
+
+def test_mirror_without_tasks_and_events(store: Store, clients) -> None:
+    _fill(store)
+    wait_all([store.append_event({"eventType": "old", "n": 0})])
+    mirror = Mirror(clients(), ROOT, tasks=False, events=False)
+    mirror.start(timeout=10)
+    seen: list[Change] = []
+    mirror.subscribe(seen.append)
+    wait_all(store.put_tasks([task_rec("/g0/app0")]))
+    store.put_app(app_def("/later"), expected_version=None)
+    wait_for(lambda: "/later" in mirror.snapshot().apps, 1, "the app")
+    snap = mirror.snapshot()
+    assert len(snap.apps) == 21 and snap.tasks == {} and mirror.events_since() == []
+    assert snap.framework_id == "fw-9" and set(snap.deployments) == {"dep-a"}
+    assert all(change.kind != "task" for change in seen)
+    mirror.stop()

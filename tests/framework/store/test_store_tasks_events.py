@@ -1,5 +1,7 @@
 """Tasks, the framework id, the launch queue, requests and events against a real ZooKeeper."""
 
+import json
+
 from framework.store import Store, wait_all
 from tests.framework.store.conftest import task_rec
 
@@ -53,3 +55,16 @@ def test_events_are_appended_in_order_and_trimmed(store: Store) -> None:
     names = sorted(store.client.get_children(store.layout.events_dir))
     assert len(names) == 10 and names[-1] == paths[-1].get().rsplit("/", 1)[1]
     assert store.trim_events(keep=10) == 0
+
+
+def test_append_events_batches_in_order(store: Store) -> None:
+    big = "x" * 100_000  # three of these fill a transaction's byte budget
+    events = [{"eventType": "status_update_event", "n": n, "pad": big if n < 6 else ""} for n in range(250)]
+    results = store.append_events(events)
+    assert len(results) >= 4  # 6 large events over byte-capped transactions, then batches of EVENT_BATCH
+    for result in results:
+        assert not [outcome for outcome in result.get(timeout=10) if isinstance(outcome, Exception)]
+    names = sorted(store.client.get_children(store.layout.events_dir))
+    stored = [json.loads(store.client.get(f"{store.layout.events_dir}/{name}")[0]) for name in names]
+    assert [event["n"] for event in stored] == list(range(250))
+    assert store.append_events([]) == []
