@@ -2,17 +2,18 @@
 
 Configuration (``config`` mapping, else environment variables, else the default):
 
-=====================  ==========================  ==================================================
-key                    environment                 meaning
-=====================  ==========================  ==================================================
-ZK_HOSTS               BALALAIKA_ZK                kazoo hosts string (``host:port,...[/chroot]``)
-ZK_ROOT                BALALAIKA_ROOT              Balalaika's root znode, default ``/balalaika``
-AUTH_FILE              BALALAIKA_AUTH_FILE         users/tokens JSON (api/auth.py); none: auth off
-MAX_CONTENT_LENGTH     BALALAIKA_MAX_BODY          request body limit in bytes (413 above), 5 MiB
-SERVICE_PORTS          BALALAIKA_SERVICE_PORTS     ``min-max`` range for servicePort 0, 10000-20000
-EVENT_HEARTBEAT        -                           seconds between SSE heartbeat comments, 15
-BACKEND                -                           a ready backend object (tests); else one per worker
-=====================  ==========================  ==================================================
+=======================  ==========================  ==================================================================
+key                      environment                 meaning
+=======================  ==========================  ==================================================================
+ZK_HOSTS                 BALALAIKA_ZK                kazoo hosts string (``host:port,...[/chroot]``)
+ZK_ROOT                  BALALAIKA_ROOT              Balalaika's root znode, default ``/balalaika``
+AUTH_FILE                BALALAIKA_AUTH_FILE         users/tokens JSON (api/auth.py); none: auth off
+MAX_CONTENT_LENGTH       BALALAIKA_MAX_BODY          request body limit in bytes (413 above), 5 MiB
+SERVICE_PORTS            BALALAIKA_SERVICE_PORTS     ``min-max`` range for servicePort 0, 10000-20000
+SERVICE_PORTS_HOST_TURN  -                           True: this host's workers assign service ports in turn (lock file)
+EVENT_HEARTBEAT          -                           seconds between SSE heartbeat comments, 15
+BACKEND                  -                           a ready backend object (tests); else one per worker
+=======================  ==========================  ==================================================================
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ DEFAULTS = {
     "SERVICE_PORTS": (10000, 20000),
     "EVENT_HEARTBEAT": 15.0,
     "WRITE_VISIBLE_TIMEOUT": 2.0,
+    "SERVICE_PORTS_HOST_TURN": True,
 }
 ENVIRONMENT = {
     "ZK_HOSTS": "BALALAIKA_ZK",

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from flask import Flask, current_app
 
+from api import serviceports
 from api.errors import ApiError
 from framework.store import Mirror, Snapshot, Store, StoreError, connect
 
@@ -26,12 +27,14 @@ class Backend:
     """The store and mirror of this process, (re)created after a fork."""
 
     def __init__(self, hosts: str, root: str, *, timeout: float = 10.0, auth: tuple[str, str] | None = None,
-                 visible_timeout: float = 2.0) -> None:
+                 visible_timeout: float = 2.0, load_timeout: float = 60.0, host_turn: bool = True) -> None:
         self.hosts = hosts
         self.root = root
         self.timeout = timeout
         self.auth = auth
         self.visible_timeout = visible_timeout
+        self.host_turn = host_turn  # port-assigning writes of this host's workers take turns (serviceports.Turn)
+        self.load_timeout = load_timeout  # the mirror's first load: ~11,000 nodes take seconds on a busy host
         self._lock = threading.Lock()
         self._changed = threading.Condition()
         self._pid: int | None = None
@@ -39,6 +42,7 @@ class Backend:
         self._store: Store | None = None
         self._mirror: Mirror | None = None
         self.generation = 0
+        self.service_ports = serviceports.RecordCache()
 
     def _ensure(self) -> None:
         if self._pid == os.getpid() and self._mirror is not None:
@@ -54,8 +58,18 @@ class Backend:
             store = Store(client, self.root)
             mirror = Mirror(client, self.root)
             mirror.subscribe(self._on_change)
-            mirror.start(self.timeout)
+            try:
+                mirror.start(self.load_timeout)
+            except StoreError as error:  # give up this client: a later request starts over
+                mirror.stop()
+                client.stop()
+                client.close()
+                log.error("could not load the state from ZooKeeper: %s", error)
+                raise ApiError(503, "Could not load the state from ZooKeeper") from None
             self._client, self._store, self._mirror = client, store, mirror
+            # nothing of a parent process carries over (the lock file is opened again by each worker)
+            self.service_ports = serviceports.RecordCache(
+                serviceports.turn_file(self.hosts, self.root) if self.host_turn else None)
             self._pid = os.getpid()
             log.info("worker %s connected to ZooKeeper %s%s", self._pid, self.hosts, self.root)
 
@@ -110,7 +124,8 @@ def init_backend(app: Flask) -> None:
     backend = app.config.get("BACKEND")
     if backend is None and app.config.get("ZK_HOSTS"):
         backend = Backend(app.config["ZK_HOSTS"], app.config["ZK_ROOT"],
-                          visible_timeout=float(app.config["WRITE_VISIBLE_TIMEOUT"]))
+                          visible_timeout=float(app.config["WRITE_VISIBLE_TIMEOUT"]),
+                          host_turn=bool(app.config["SERVICE_PORTS_HOST_TURN"]))
     app.extensions["balalaika.backend"] = backend
 
 

@@ -1,23 +1,29 @@
 """Deployment-creating writes: desired app definitions plus their plan, committed in one transaction.
 
-Every write re-reads the apps it changes and the running deployments from ZooKeeper (not the mirror),
-because the 409 answer and the compare-and-set must be exact; a lost compare-and-set is retried a few
-times against fresh state. ``force=true`` overrides the blocking deployments: they are deleted in the
-same transaction that creates the new plan (Marathon cancels them too).
+Every write re-reads the apps it changes, the deployment listing and the service-port record from
+ZooKeeper (not the mirror) in one pipelined round trip (api/fresh.py), because the 409 answer and the
+compare-and-set must be exact; a lost compare-and-set is retried against fresh state (RETRY_SECONDS).
+Writes that assign or free service ports take turns within a host (serviceports.Turn), since they all
+compare-and-set the one allocation record. ``force=true`` overrides the blocking deployments: they are
+deleted in the same transaction that creates the new plan (Marathon cancels them too).
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import logging
+import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
 
 from flask import current_app, has_request_context, request
 
-from api import serviceports
+from api import errors, serviceports
+from api import fresh as fresh_state
 from api.backend import Backend
-from api.errors import ApiError, locked
+from api.errors import ApiError
 from framework.deploy.plan import DependencyCycleError, conflicts, make_plan
 from framework.model import marathon_view
 from framework.store import AppChange, Conflict, NodeWrite, NotFound, Snapshot, StoreError
@@ -26,7 +32,12 @@ from framework.timeutil import format_ts
 
 log = logging.getLogger(__name__)
 
-ATTEMPTS = 5
+# A lost compare-and-set is retried against fresh state for this long (every round somebody wins, so
+# the cluster progresses; under a burst of port-assigning writes from several workers a write can lose
+# many rounds in a row), with a short random pause that breaks lockstep between the racers.
+RETRY_SECONDS = 10.0
+JITTER = 0.003
+_jitter = random.Random()  # its own generator: the global one's state belongs to the caller (tests seed it)
 _NOT_CONFIG = ("instances", "version", "versionInfo")
 
 
@@ -58,17 +69,58 @@ def deploy(be: Backend, targets: Mapping[str, Target], *, force: bool, kind: str
     ``version`` (rollbacks to an original definition); ``dry_run`` returns the plan unwritten.
 
     Returns the plan (its ``id`` and ``version`` are the answer's deploymentId/version). Raises ApiError:
-    404 (must_exist and missing), 409 (exists, locked without force, or lost every retry), 422 (cycle).
+    404 (must_exist and missing), 409 (exists, locked without force, or lost every retry), 422 (cycle),
+    503 (ZooKeeper unavailable).
     """
-    store = be.store
-    port_range = current_app.config["SERVICE_PORTS"]
-    for _attempt in range(ATTEMPTS):
+    attempt = _Attempt(be, targets, force=force, kind=kind, must_exist=must_exist, must_not_exist=must_not_exist,
+                       keep_version=keep_version, dry_run=dry_run)
+    # Writes known to assign or free service ports take their turn before reading, so that the allocation
+    # record they read is the newest; others take it only if they turn out to need it.
+    early = any(wanted is None or (not callable(wanted) and serviceports.needs_assignment([wanted]))
+                for wanted in targets.values())
+    deadline = time.monotonic() + RETRY_SECONDS
+    while True:
+        with be.service_ports.lock if early else contextlib.nullcontext():
+            done = attempt.run(holding_turn=early)
+        if done is not None:
+            if not dry_run:
+                attempt.after_commit(done)
+            return done
+        if time.monotonic() > deadline:
+            raise ApiError(409, "The apps were changed concurrently; please retry")
+        early = early or attempt.assigned
+        time.sleep(_jitter.uniform(0, JITTER))
+
+
+class _Attempt:
+    """One read-decide-commit round of ``deploy``."""
+
+    def __init__(self, be: Backend, targets: Mapping[str, Target], *, force: bool, kind: str | None,
+                 must_exist: bool, must_not_exist: bool, keep_version: bool, dry_run: bool) -> None:
+        self.be, self.targets, self.force, self.kind = be, targets, force, kind
+        self.must_exist, self.must_not_exist = must_exist, must_not_exist
+        self.keep_version, self.dry_run = keep_version, dry_run
+        self.port_range = current_app.config["SERVICE_PORTS"]
+        self.assigned = False
+        self.target: dict[str, dict] = {}
+        self.deleted: list[str] = []
+        self.blockers: list[str] = []
+
+    def run(self, *, holding_turn: bool) -> dict | None:
+        """The plan once committed (or decided, for a dry run); None when a compare-and-set was lost.
+        ``holding_turn``: this worker's service-port turn is held already."""
+        be, store, targets = self.be, self.be.store, self.targets
         now = time.time()
-        found = {app_id: store.get_app(app_id) for app_id in targets}
+        try:
+            fresh = fresh_state.read(store, targets, be.snapshot().deployments)
+        except StoreError as error:
+            log.warning("write of %s could not read the current state: %s", ", ".join(targets), error)
+            raise ApiError(503, f"Could not read from ZooKeeper: {error}") from None
+        found = fresh.apps
         for app_id, current in found.items():
-            if must_exist and current is None:
+            if self.must_exist and current is None:
                 raise ApiError(404, f"App '{app_id}' does not exist")
-            if must_not_exist and current is not None:
+            if self.must_not_exist and current is not None:
                 raise ApiError(409, f"An app with id [{app_id}] already exists.")
         original = {app_id: current[0] for app_id, current in found.items() if current is not None}
         target: dict[str, dict] = {}
@@ -80,52 +132,59 @@ def deploy(be: Backend, targets: Mapping[str, Target], *, force: bool, kind: str
                 if current is not None:
                     changes.append(AppChange(app_id, None, current[1]))
                 continue
-            new = dict(app)
+            new = copy.deepcopy(app)  # port assignment fills nested entries: never in the caller's dict
             serviceports.keep_existing(new, current[0] if current else None)
-            if not (keep_version and new.get("version")):
-                new = stamp(new, current[0] if current else None, now, restart=kind == "restart")
+            if not (self.keep_version and new.get("version")):
+                new = stamp(new, current[0] if current else None, now, restart=self.kind == "restart")
             target[app_id] = new
             changes.append(AppChange(app_id, new, current[1] if current else None))
         written = [change.app for change in changes if change.app is not None]
         deleted = [change.app_id for change in changes if change.app is None]
-        ports_record = None
-        if serviceports.needs_assignment(written) or deleted:
-            record, record_version = serviceports.read_record(store)
+        ports = be.service_ports
+        self.assigned = serviceports.needs_assignment(written) or bool(deleted)
+        with ports.lock if self.assigned and not holding_turn else contextlib.nullcontext():
+            ports_write = None
+            if self.assigned:
+                record, record_version = ports.newest(fresh.ports, fresh.ports_version)
+                apps = be.snapshot().apps
+                try:
+                    new_record = serviceports.assign(written, deleted, apps, record, now=now,
+                                                     port_range=self.port_range, in_use=ports.taken(apps))
+                except serviceports.PortsExhausted as error:
+                    raise ApiError(422, "Object is not valid", details=[{"path": "/portDefinitions",
+                                                                          "errors": [str(error)]}]) from None
+                ports_write = NodeWrite(store.layout.service_ports, encode(new_record, what="service ports"),
+                                        record_version)
             try:
-                new_record = serviceports.assign(written, deleted, be.snapshot().apps, record,
-                                                 now=now, port_range=port_range)
-            except serviceports.PortsExhausted as error:
-                raise ApiError(422, "Object is not valid", details=[{"path": "/portDefinitions",
-                                                                      "errors": [str(error)]}]) from None
-            ports_record = NodeWrite(store.layout.service_ports, encode(new_record, what="service ports"),
-                                     record_version)
-        try:
-            plan = make_plan(original, target, deployment_id=str(uuid.uuid4()), now=now, kind=kind)
-        except DependencyCycleError as error:
-            raise ApiError(422, "Object is not valid",
-                           details=[{"path": "/dependencies", "errors": [str(error)]}]) from None
-        running = store.list_deployments()
-        blockers = conflicts(plan, running.values())
-        if blockers and not force:
-            raise locked(blockers)
-        if dry_run:
-            return plan
-        deployment = plan if plan["steps"] else None
-        try:
-            store.commit(changes, deployment=deployment, cancel=blockers,
-                         writes=[ports_record] if ports_record else [])
-        except (Conflict, NotFound) as error:
-            log.info("write of %s lost a compare-and-set (%s); retrying", ", ".join(targets), error)
-            continue
-        except StoreError as error:
-            log.warning("write of %s failed: %s", ", ".join(targets), error)
-            raise ApiError(503, f"Could not write to ZooKeeper: {error}") from None
-        log.info("deployment %s: %s (%s)", plan["id"], ", ".join(plan["affectedApps"]) or "no change",
-                 kind or "deploy")
-        _post_events(be, [change.app for change in changes if change.app is not None])
-        _wait_visible(be, target, deleted, deployment["id"] if deployment else None, blockers)
+                plan = make_plan(original, target, deployment_id=str(uuid.uuid4()), now=now, kind=self.kind)
+            except DependencyCycleError as error:
+                raise ApiError(422, "Object is not valid",
+                               details=[{"path": "/dependencies", "errors": [str(error)]}]) from None
+            blockers = conflicts(plan, fresh.deployments)
+            if blockers and not self.force:
+                raise errors.locked(blockers)
+            if self.dry_run:
+                return plan
+            try:
+                store.commit(changes, deployment=plan if plan["steps"] else None, cancel=blockers,
+                             writes=[ports_write] if ports_write else [])
+            except (Conflict, NotFound) as error:
+                log.info("write of %s lost a compare-and-set (%s); retrying", ", ".join(targets), error)
+                return None
+            except StoreError as error:
+                log.warning("write of %s failed: %s", ", ".join(targets), error)
+                raise ApiError(503, f"Could not write to ZooKeeper: {error}") from None
+            if ports_write is not None:
+                ports.written(new_record, record_version)
+        self.target, self.deleted, self.blockers = target, deleted, blockers
         return plan
-    raise ApiError(409, "The apps were changed concurrently; please retry")
+
+    def after_commit(self, plan: dict) -> None:
+        """Logs, records api_post_event and waits until this worker's mirror shows the write."""
+        log.info("deployment %s: %s (%s)", plan["id"], ", ".join(plan["affectedApps"]) or "no change",
+                 self.kind or "deploy")
+        _post_events(self.be, list(self.target.values()))
+        _wait_visible(self.be, self.target, self.deleted, plan["id"] if plan["steps"] else None, self.blockers)
 
 
 def _post_events(be: Backend, apps: list[dict]) -> None:

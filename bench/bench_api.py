@@ -1,5 +1,5 @@
 """Benchmark of balalaika-api under gunicorn: GET /v2/apps?embed=apps.tasks with 1,000 apps and 10,000
-tasks (p50/p99 latency, requests/s), and POST /v2/apps throughput.
+tasks (p50/p99 latency, requests/s), and POST /v2/apps throughput (each new app gets a service port).
 
     .venv/bin/python bench/bench_api.py [--requests 300] [--concurrency 4] [--posts 200] [--workers 2]
 
@@ -72,17 +72,21 @@ def timed_gets(url: str, n: int, concurrency: int) -> tuple[list[float], float]:
     return [x for r in results for x in r], time.perf_counter() - started
 
 
-def timed_posts(base: str, n: int, concurrency: int) -> float:
-    def worker(index: int) -> None:
+def timed_posts(base: str, n: int, concurrency: int) -> tuple[list[float], float]:
+    def worker(index: int) -> list[float]:
         session = requests.Session()
+        out = []
         for i in range(n // concurrency):
             body = {"id": f"/bench/p{index}/a{i}", "cmd": "sleep 100", "instances": 1, "cpus": 0.01, "mem": 8}
+            started = time.perf_counter()
             session.post(f"{base}/v2/apps", json=body, timeout=30).raise_for_status()
+            out.append(time.perf_counter() - started)
+        return out
 
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(worker, range(concurrency)))
-    return (n // concurrency * concurrency) / (time.perf_counter() - started)
+        results = list(pool.map(worker, range(concurrency)))
+    return [x for r in results for x in r], time.perf_counter() - started
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -120,8 +124,11 @@ def main() -> int:
             p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
             print(f"GET /v2/apps?embed=apps.tasks ({size / 1e6:.1f} MB): p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
                   f"{len(latencies) / elapsed:.1f} req/s ({args.concurrency} clients, {args.workers} workers)")
-            rate = timed_posts(base, args.posts, args.concurrency)
-            print(f"POST /v2/apps: {rate:.1f} apps/s ({args.concurrency} clients)")
+            latencies, elapsed = timed_posts(base, args.posts, args.concurrency)
+            p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
+            retries = (Path(home) / "api.log").read_text().count("lost a compare-and-set")
+            print(f"POST /v2/apps: {len(latencies) / elapsed:.1f} apps/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms "
+                  f"({args.concurrency} clients, {args.workers} workers; {retries} compare-and-set retries)")
         finally:
             if api is not None:
                 api.stop()

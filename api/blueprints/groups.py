@@ -114,8 +114,10 @@ def _flatten(group: Mapping) -> tuple[dict[str, dict], list[dict]]:
 
 
 def _save_groups(groups: list[dict]) -> None:
-    """Explicit group nodes (best effort, after the apps' transaction: they only carry dependencies)."""
+    """Explicit group nodes (best effort, after the apps' transaction: they only carry dependencies), then
+    read-your-writes as for apps: this worker's mirror shows them before the answer goes out."""
     store = backend().store
+    saved: dict[str, str] = {}
     for group in groups:
         if group["id"] == "/":
             continue
@@ -126,6 +128,10 @@ def _save_groups(groups: list[dict]) -> None:
             store.put_group(node, expected_version=None if found is None else found[1])
         except (Conflict, NotFound, StoreError):
             continue
+        saved[node["id"]] = node["version"]
+    if saved:
+        backend().wait_visible(lambda snap: all((snap.groups.get(group_id) or {}).get("version") == version
+                                                for group_id, version in saved.items()))
 
 
 def _write(group_id: str, body: Mapping, *, create: bool) -> Response:

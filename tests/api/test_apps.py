@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
-from tests.api.conftest import running_task
+from api import create_app
+from tests.api.conftest import ROOT, running_task
 from tests.marathon_data import EXAMPLES
 from tests.waiting import wait_for
 
@@ -194,6 +196,49 @@ def test_service_ports_are_unique_and_kept_across_updates(client, store):
     client.put("/v2/apps/a", json={"portDefinitions": [{"port": 0}, {"port": 0}], "cmd": "sleep 9"})
     after = client.get("/v2/apps/a").get_json()["app"]
     assert [p["port"] for p in after["portDefinitions"]] == ports[:2]
+
+
+def test_concurrent_creates_on_two_replicas_get_unique_service_ports(zk_hosts):
+    """Writers of two replicas race on the allocation record: the losers retry (with their own port picks
+    discarded) instead of keeping a port the winner took, and none of them gives up with 409. (Replicas on
+    one host would take turns through a lock file; these race as if on two hosts.)"""
+    replicas = [create_app({"ZK_HOSTS": zk_hosts, "ZK_ROOT": ROOT, "TESTING": True,
+                            "SERVICE_PORTS_HOST_TURN": False}) for _ in range(2)]
+
+    def post(index: int) -> list[int]:
+        client = replicas[index % 2].test_client()
+        codes = []
+        for i in range(6):
+            body = {**SLEEP, "id": f"/race/w{index}/a{i}", "portDefinitions": [{"port": 0}, {"port": 0}]}
+            codes.append(client.post("/v2/apps", json=body).status_code)
+        return codes
+
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            codes = [code for batch in pool.map(post, range(6)) for code in batch]
+        assert codes == [201] * 36
+        reader = replicas[0].test_client()
+
+        def listed() -> list[dict]:
+            return reader.get("/v2/apps", query_string={"id": "/race"}).get_json()["apps"]
+
+        wait_for(lambda: len(listed()) == 36, 5, "both replicas' apps visible")
+        ports = [d["port"] for app in listed() for d in app["portDefinitions"]]
+        assert len(ports) == 72 and len(set(ports)) == 72
+    finally:
+        for replica in replicas:
+            replica.extensions["balalaika.backend"].close()
+
+
+def test_a_deployment_written_by_another_replica_locks_the_app_at_once(client, zk_hosts):
+    other = create_app({"ZK_HOSTS": zk_hosts, "ZK_ROOT": ROOT, "TESTING": True})
+    try:
+        first = create(other.test_client()).headers["Marathon-Deployment-Id"]
+        locked = client.put("/v2/apps/sleep", json={"instances": 3})
+        assert locked.status_code == 409
+        assert locked.get_json()["deployments"] == [{"id": first}]
+    finally:
+        other.extensions["balalaika.backend"].close()
 
 
 def test_boolean_query_parameters_are_case_insensitive_and_checked(client):
