@@ -99,6 +99,7 @@ class Scheduler(DeploymentsMixin):
         self.config = config
         self.clock = clock
         self.events: queue.Queue = queue.Queue()
+        self.desired_changed = False  # the mirror reported a change of apps, plans or failures
         self.connection: Any = None
         self.framework_id: str | None = None
         self.tasks: dict[str, dict] = {}
@@ -134,7 +135,8 @@ class Scheduler(DeploymentsMixin):
             while keep_running():
                 self._drain(timeout=max(0.0, min(self.config.tick_interval, next_tick - self.clock())))
                 self._flush_acks()
-                if self.clock() >= next_tick:
+                if self.desired_changed or self.clock() >= next_tick:
+                    self.desired_changed = False  # act on a new app or plan now, not at the next tick
                     self.tick(self.clock())
                     self._flush_acks()
                     next_tick = self.clock() + self.config.tick_interval
@@ -168,6 +170,8 @@ class Scheduler(DeploymentsMixin):
     def handle(self, event: object) -> None:
         now = self.clock()
         match event:
+            case StoreChanged():
+                self.desired_changed = True
             case mesos.Subscribed(framework_id=framework_id):
                 self._on_subscribed(framework_id, now)
             case mesos.Offers(offers=offers):
