@@ -20,6 +20,7 @@ from typing import Protocol
 from aiohttp import web
 
 from mesoslocal import fetcher, state_json
+from mesoslocal.agent_info import agent_info
 from mesoslocal.command_runner import CommandTaskRunner, environment_of
 from mesoslocal.executors import ExecutorRun
 from mesoslocal.health import HealthChecker
@@ -163,11 +164,7 @@ class Agent:
         return f"{self.ip}:{self.port}"
 
     def info(self) -> dict:
-        info = {"id": {"value": self.id}, "hostname": self.hostname, "port": self.port,
-                "resources": self.resources.to_v1()}
-        if self.attributes:
-            info["attributes"] = self.attributes
-        return info
+        return agent_info(self.id, self.hostname, self.port, self.resources, self.attributes)
 
     # -- status updates ---------------------------------------------------------------------------------------
     def _forward(self, framework_id: str, status: dict, latest_state: str) -> None:

@@ -13,6 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from mesoslocal.agent_info import agent_info
 from mesoslocal.resources import Resources
 from mesoslocal.streams import EventStream
 
@@ -108,8 +109,4 @@ class AgentRecord:
     pending_kills: list[tuple[str, str]] = field(default_factory=list)
 
     def info(self) -> dict:
-        info = {"id": {"value": self.id}, "hostname": self.hostname, "port": self.port,
-                "resources": self.total.to_v1()}
-        if self.attributes:
-            info["attributes"] = self.attributes
-        return info
+        return agent_info(self.id, self.hostname, self.port, self.total, self.attributes)
