@@ -24,6 +24,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -32,6 +33,9 @@ from framework.model import network_mode
 log = logging.getLogger(__name__)
 
 GRACE = 120.0
+
+
+TURN_TIMEOUT = 10.0
 
 
 class PortsExhausted(Exception):
@@ -46,6 +50,7 @@ class Turn:
         self._lock = threading.Lock()
         self._path = path
         self._fd: int | None = None
+        self._flocked = False  # guarded by _lock
 
     def __enter__(self) -> Turn:
         self._lock.acquire()
@@ -53,16 +58,30 @@ class Turn:
             try:
                 if self._fd is None:
                     self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-                fcntl.flock(self._fd, fcntl.LOCK_EX)
+                self._flocked = self._flock_within(TURN_TIMEOUT)
             except OSError as error:  # only an optimization: the compare-and-set keeps ports unique
                 log.warning("no host-wide turn for service ports (%s): %s", self._path, error)
                 self._path = None
         return self
 
+    def _flock_within(self, timeout: float) -> bool:
+        """Takes the file lock, or gives up after `timeout` (a stuck holder must not stall every write)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    log.warning("service-port turn not granted within %.0fs; relying on compare-and-set", timeout)
+                    return False
+                time.sleep(0.005)
+
     def __exit__(self, *_exc: object) -> None:
         try:
-            if self._path is not None and self._fd is not None:
+            if self._flocked and self._fd is not None:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
+                self._flocked = False
         finally:
             self._lock.release()
 
