@@ -29,12 +29,19 @@ def check_config(config: Path, binary: str = "haproxy", timeout: float = 30.0) -
 class HAProxy:
     """One master-worker HAProxy reading `config`, with its master socket and logs in `home`."""
 
-    def __init__(self, config: Path, home: Path, binary: str = "haproxy") -> None:
+    def __init__(self, config: Path, home: Path, binary: str = "haproxy", master_socket: Path | None = None) -> None:
         self.config = config
         self.home = home
         self.binary = binary
-        self.master_socket = home / "master.sock"
+        self.master_socket = master_socket or home / "master.sock"
         self.daemon: Daemon | None = None
+
+    def answers(self) -> bool:
+        """Whether an HAProxy master already listens on the master socket (one we may drive)."""
+        try:
+            return "master" in self.master_command("show proc", timeout=2.0)
+        except OSError:
+            return False
 
     def start(self, timeout: float = 15.0) -> HAProxy:
         check_config(self.config, self.binary)
