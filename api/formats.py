@@ -38,7 +38,10 @@ def task_json(task: Mapping, app: Mapping | None) -> dict:
         "localVolumes": [],
         "role": task.get("role") or (app or {}).get("role", "*"),
     }
-    for key in ("region", "zone", "message"):
+    # Only Marathon's members: the record's `message` and `drainUntil` stay out, since Marathon clients
+    # build their task objects from every member and refuse one they do not know (the PyPI `marathon`
+    # client's MarathonTask raises TypeError). The message is in the task's status_update_event.
+    for key in ("region", "zone"):
         if task.get(key) is not None:
             out[key] = task[key]
     return out

@@ -5,6 +5,7 @@ the canonical app dict that the store, matching, deployment and API all consume.
 """
 
 from framework.model.app import marathon_view, normalize_app
+from framework.model.drain import DRAIN_LABEL, drain_seconds
 from framework.model.errors import ValidationError
 from framework.model.group import normalize_group
 from framework.model.ports import (
@@ -18,9 +19,11 @@ from framework.model.ports import (
 from framework.model.tasks import app_id_of_task, new_task_id, task_id_prefix
 
 __all__ = [
+    "DRAIN_LABEL",
     "ValidationError",
     "app_id_of_task",
     "app_ports_count",
+    "drain_seconds",
     "host_port_requests",
     "is_docker",
     "marathon_view",

@@ -24,7 +24,8 @@ from framework.model.command import (
 )
 from framework.model.constraints import read_constraints
 from framework.model.container import is_resident, read_container
-from framework.model.errors import Errors, ValidationError, element
+from framework.model.drain import DRAIN_LABEL, drain_label_problem
+from framework.model.errors import Errors, ValidationError, element, member
 from framework.model.fields import Fields
 from framework.model.networking import normalize_networking
 from framework.model.ports import port_names
@@ -87,6 +88,9 @@ def read_app(app: Fields, base_path: str) -> dict:
     out["constraints"] = read_constraints(app)
     out["env"] = read_env(app)
     out["labels"] = app.string_map("labels")
+    drain_problem = drain_label_problem(out["labels"])
+    if drain_problem:
+        app.errors.add(member(app.at("labels"), DRAIN_LABEL), drain_problem)
     out["fetch"] = read_fetch(app)
     out["dependencies"] = read_dependencies(app, out["id"])
     read_accepted_roles(app, out)

@@ -106,7 +106,8 @@ class Scheduler(DeploymentsMixin):
         self.views: dict[str, dict] = {}
         self.pending: dict[str, int] = {}
         self.backoffs: dict[str, tuple[str | None, Backoff]] = {}  # app id -> (app version, backoff)
-        self.kill_sent: dict[str, float] = {}
+        self.kill_sent: dict[str, float] = {}  # task id -> when its kill was (last) sent to Mesos
+        self.draining: dict[str, float] = {}  # task id -> when its drain ends and the kill is sent
         self.agents: dict[str, dict[str, str]] = {}
         self.queue_entries: dict[str, dict] = {}
         self.reconciliation = _Reconciliation()
@@ -125,8 +126,8 @@ class Scheduler(DeploymentsMixin):
         self.framework_id = self.store.get_framework_id()
         for record in self.store.list_tasks():
             self._remember(record)
-            if record["state"] == records.KILLING:  # a predecessor asked for the kill: ask again (retry timer)
-                self.kill_sent[record["id"]] = 0.0
+            if record["state"] == records.KILLING:
+                self._resume_kill(record, self.clock())
         log.info("leading with framework id %s and %d known tasks", self.framework_id, len(self.tasks))
         self.mirror.subscribe(lambda *change: self.events.put(StoreChanged()))
         self._open_connection()
@@ -145,6 +146,16 @@ class Scheduler(DeploymentsMixin):
             self.prober.stop()
             if self.connection is not None:
                 self.connection.stop(teardown=False)
+
+    def _resume_kill(self, record: dict, now: float) -> None:
+        """A predecessor asked for this kill: the drain it started goes on until its end; otherwise the
+        kill is asked again (at once, through the retry timer), since it may never have reached Mesos."""
+        until = records.drain_deadline(record)
+        if until is not None and until > now:
+            log.info("task %s of %s drains until %s", record["id"], record["appId"], record["drainUntil"])
+            self.draining[record["id"]] = until
+        else:
+            self.kill_sent[record["id"]] = 0.0
 
     def _open_connection(self) -> None:
         if self.connection is not None:
@@ -234,7 +245,7 @@ class Scheduler(DeploymentsMixin):
         if records.is_terminal_state(update.state):
             self._end_task(task_id, status, now, ack=update)
             return
-        updated = records.apply_status(record, status, now=now, kill_requested=task_id in self.kill_sent)
+        updated = records.apply_status(record, status, now=now, kill_requested=self._kill_requested(task_id))
         if updated.get("healthy") != record.get("healthy") and updated.get("healthy") is not None:
             self._event({"eventType": "health_status_changed_event", "appId": record["appId"],
                          "taskId": task_id, "instanceId": task_id, "version": record.get("version"),
@@ -248,7 +259,8 @@ class Scheduler(DeploymentsMixin):
                   ack: mesos.StatusUpdate | None = None) -> None:
         record = self.tasks.pop(task_id)
         self.views.pop(task_id, None)
-        requested = self.kill_sent.pop(task_id, None) is not None
+        drained = self.draining.pop(task_id, None) is not None  # ended by itself while draining
+        requested = self.kill_sent.pop(task_id, None) is not None or drained
         app_id = record["appId"]
         log.info("task %s of %s ended: %s %s", task_id, app_id, status["state"], status.get("message") or "")
         app = self.mirror.snapshot().apps.get(app_id)
@@ -442,6 +454,7 @@ class Scheduler(DeploymentsMixin):
         self._kill_unhealthy(snapshot.apps, now)
         self._forget_readiness()
         self._kill_overdue_launches(now)
+        self._end_drains(now)
         self._retry_kills(now)
         self._update_offer_interest()
         self._publish_queue(snapshot.apps, now)
@@ -474,16 +487,55 @@ class Scheduler(DeploymentsMixin):
                 self.kill(view["id"], now)
 
     def kill(self, task_id: str, now: float) -> None:
+        """The one way every kill goes (scale-down, deployments, API requests, health, overdue launches,
+        orphans). A task an edge may be routing to drains first (ARCHITECTURE.md "Drain before kill"):
+        it turns TASK_KILLING at once, so it no longer counts and its replacement may start, and the kill
+        reaches Mesos at the end of its app's drain time (`_end_drains`). Idempotent."""
         record = self.tasks.get(task_id)
-        if record is None or task_id in self.kill_sent:
+        if record is None or self._kill_requested(task_id):
             return
-        self.kill_sent[task_id] = now
+        seconds = records.drain_time(record, self.mirror.snapshot().apps.get(record["appId"]))
+        if seconds > 0:
+            self._start_drain(record, now + seconds, now)
+            return
         log.info("killing task %s of %s", task_id, record["appId"])
-        updated = records.killing(record, now=now)
-        self._remember(updated)
-        self._settle([task_id])
-        self.writing[task_id] = self.store.put_tasks([updated])[0]
+        self._write_now(records.killing(record, now=now))
+        self._send_kill(task_id, now)
+
+    def _kill_requested(self, task_id: str) -> bool:
+        """True once kill() took the task: its kill was sent, or it drains toward it."""
+        return task_id in self.kill_sent or task_id in self.draining
+
+    def _start_drain(self, record: dict, until: float, now: float) -> None:
+        """Marks the task draining: TASK_KILLING with `drainUntil`, written and announced at once (the
+        edges act on Marathon's status_update_event; a new event type would break Marathon clients)."""
+        self.draining[record["id"]] = until
+        updated = records.draining(record, now=now, until=until)
+        log.info("task %s of %s drains until %s", record["id"], record["appId"], updated["drainUntil"])
+        self._write_now(updated)
+        status = {"state": records.KILLING, "message": updated["message"]}
+        self._event(records.status_update_event(updated, status, format_ts(now)), now)
+
+    def _end_drains(self, now: float) -> None:
+        """Sends the kills of the drains that are over; the records stay TASK_KILLING as written."""
+        for task_id, until in list(self.draining.items()):
+            if task_id not in self.tasks:
+                del self.draining[task_id]
+            elif now >= until:
+                del self.draining[task_id]
+                log.info("task %s drained: killing it", task_id)
+                self._send_kill(task_id, now)
+
+    def _send_kill(self, task_id: str, now: float) -> None:
+        self.kill_sent[task_id] = now  # `_retry_kills` asks again until Mesos reports the end
         self.connection.kill(task_id)
+
+    def _write_now(self, record: dict) -> None:
+        """Writes the record at once rather than in the end-of-batch flush (which writes the records that
+        status updates changed), after any earlier write of it, so that the two never overlap."""
+        self._remember(record)
+        self._settle([record["id"]])
+        self.writing[record["id"]] = self.store.put_tasks([record])[0]
 
     def _retry_kills(self, now: float) -> None:
         for task_id, sent in list(self.kill_sent.items()):

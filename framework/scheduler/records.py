@@ -10,6 +10,10 @@ that check, as a one-entry list parallel to the app's `healthChecks`: `alive`, `
 reason is REASON_TASK_HEALTH_CHECK_STATUS_UPDATED count as a check result (Mesos sends one per counted
 failure and one per first success); `healthy` on any other update (a reconciliation answer, a
 restarted agent) refreshes `alive` without counting a failure twice.
+
+Draining (framework.model.drain): a task an edge may route to is first marked TASK_KILLING with
+`drainUntil` (ISO, ours: the api leaves it out of Marathon's task JSON) and the message
+"draining: killed at <drainUntil>"; the kill goes to Mesos at `drainUntil`.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from framework.deploy.taskstate import TERMINAL_STATES
+from framework.model.drain import drain_seconds
 from framework.timeutil import format_ts, parse_ts
 
 STAGING = "TASK_STAGING"
@@ -77,7 +82,7 @@ def apply_status(record: Mapping[str, Any], status: Mapping[str, Any], *, now: f
     if state == UNREACHABLE:
         # kept when the task returns: a returned task that was already replaced is the first to go
         updated["unreachableSince"] = record.get("unreachableSince") or format_ts(now)
-    updated["message"] = status.get("message") or None
+    updated["message"] = status.get("message") or (record.get("message") if is_draining(updated) else None)
     return updated
 
 
@@ -102,6 +107,39 @@ def health_result(record: Mapping[str, Any], status: Mapping[str, Any], *, now: 
 def killing(record: Mapping[str, Any], *, now: float) -> dict:
     """The record once a kill was sent: it no longer counts as an instance."""
     return {**record, "state": KILLING, "updatedAt": format_ts(now)}
+
+
+def drain_time(record: Mapping[str, Any], app: Mapping[str, Any] | None) -> float:
+    """Seconds to drain this task before its kill is sent; 0 to kill it at once.
+
+    Draining only helps a task an edge may be routing to: a running one whose app still exists (a
+    deleted app's tasks are no longer routed) and is not known unhealthy (an edge skips those)."""
+    if app is None or record.get("state") != RUNNING or record.get("healthy") is False:
+        return 0.0
+    return drain_seconds(app)
+
+
+def draining(record: Mapping[str, Any], *, now: float, until: float) -> dict:
+    """The record of a task marked draining: it no longer counts as an instance, but its kill is only
+    sent at `until` (the api and lb/ see TASK_KILLING at once and stop routing to it)."""
+    drain_until = format_ts(until)
+    return {**record, "state": KILLING, "updatedAt": format_ts(now), "drainUntil": drain_until,
+            "message": f"draining: killed at {drain_until}"}
+
+
+def is_draining(record: Mapping[str, Any]) -> bool:
+    """True for a TASK_KILLING record that went through a drain (its kill may or may not be sent yet)."""
+    return record.get("state") == KILLING and record.get("drainUntil") is not None
+
+
+def drain_deadline(record: Mapping[str, Any]) -> float | None:
+    """Epoch seconds of the record's `drainUntil`, or None when it has none (or an unreadable one)."""
+    if not is_draining(record):
+        return None
+    try:
+        return parse_ts(record["drainUntil"])
+    except ValueError:
+        return None
 
 
 def decision_view(record: Mapping[str, Any]) -> dict:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
+import socket
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from kazoo.exceptions import NoNodeError
@@ -40,6 +43,13 @@ class SchedulerCluster:
         daemon = Daemon(argv, self.home / f"scheduler{index}.log").start()
         self.schedulers.append(daemon)
         return daemon
+
+    def start_leader(self, *extra: str) -> SchedulerCluster:
+        """Starts a scheduler and waits until it leads and its framework id is persisted."""
+        self.start_scheduler(*extra)
+        wait_for(self.leader, 30, "an elected scheduler")
+        wait_for(self.store.get_framework_id, 30, "the framework id to be persisted")
+        return self
 
     def leader(self) -> dict | None:
         from framework.store import current_leader
@@ -114,6 +124,43 @@ class SchedulerCluster:
             daemon.stop()
         self.client.stop()
         self.client.close()
+
+
+def private_ports(size: int = 1000, low: int = 20000, high: int = 29000) -> str:
+    """Agent resources whose ports are a block of [low, high) that nothing listens on now: outside
+    mesoslocal's default range, which the tasks of concurrent test runs take, and clear of the daemons
+    (HAProxy, test servers) that other runs start there. Raises RuntimeError when every block is taken."""
+    for base in random.sample(range(low, high, size), (high - low) // size):
+        if all(_unused(port) for port in range(base, base + size)):
+            return f"cpus:4;mem:4096;disk:10000;ports:[{base}-{base + size - 1}]"
+    raise RuntimeError(f"no free block of {size} ports in [{low}-{high})")
+
+
+def _unused(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the apps' servers bind
+        try:
+            probe.bind(("0.0.0.0", port))
+        except OSError:
+            return False
+        return True
+
+
+def deployed(cluster: SchedulerCluster, app_id: str, count: int, timeout: float = 40.0,
+             sample: Callable[[], object] | None = None) -> list[dict]:
+    """Waits until no plan touches the app and exactly `count` healthy tasks of its current version run.
+    `sample` is called on every poll (to watch the records while the deployment runs)."""
+    def done() -> list[dict] | None:
+        if sample is not None:
+            sample()
+        if any(app_id in p["affectedApps"] for p in cluster.deployments().values()):
+            return None
+        app, _ = cluster.store.get_app(app_id)
+        tasks = cluster.tasks(app_id, None)
+        good = [t for t in tasks if t["state"] == "TASK_RUNNING" and t.get("healthy") is True
+                and t["version"] == app["version"]]
+        return good if len(good) == count == len(tasks) else None
+    return wait_for(done, timeout, f"{app_id} deployed with {count} healthy instances")
 
 
 def _config(app: dict) -> dict:

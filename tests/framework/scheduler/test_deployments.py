@@ -8,7 +8,6 @@ asserted over every sample, not only at the end.
 from __future__ import annotations
 
 import math
-import random
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ import pytest
 from framework.deploy.deadline import AUTO_ROLLBACK_LABEL, DEADLINE_LABEL
 from framework.deploy.rolling import capacity_bounds
 from framework.model import normalize_app
-from tests.framework.scheduler.harness import SchedulerCluster
+from tests.framework.scheduler.harness import SchedulerCluster, deployed, private_ports
 from tests.waiting import wait_for
 
 CHECK = {"protocol": "MESOS_HTTP", "path": "/", "portIndex": 0, "gracePeriodSeconds": 3, "intervalSeconds": 1,
@@ -39,8 +38,7 @@ def mesos_cluster(mesos_cluster_factory):
     """Three agents whose ports lie outside mesoslocal's default [31000-32000]: the apps here listen on
     every interface, and other clusters on this machine (concurrent test runs) take ports from the default
     range, which made a task fail to bind and a sample look like a bound violation."""
-    base = random.randrange(20000, 29000, 1000)
-    return mesos_cluster_factory(agent_resources=f"cpus:4;mem:4096;disk:10000;ports:[{base}-{base + 999}]")
+    return mesos_cluster_factory(agent_resources=private_ports())
 
 
 @dataclass
@@ -84,19 +82,6 @@ def leader(schedulers: SchedulerCluster) -> SchedulerCluster:
     wait_for(schedulers.leader, 30, "an elected scheduler")
     wait_for(lambda: schedulers.store.get_framework_id(), 30, "the framework id to be persisted")
     return schedulers
-
-
-def deployed(cluster: SchedulerCluster, app_id: str, count: int, timeout: float = 40.0) -> list[dict]:
-    """Waits until no plan touches the app and exactly `count` healthy tasks of its current version run."""
-    def done() -> list[dict] | None:
-        if any(app_id in p["affectedApps"] for p in cluster.deployments().values()):
-            return None
-        app, _ = cluster.store.get_app(app_id)
-        tasks = cluster.tasks(app_id, None)
-        good = [t for t in tasks if t["state"] == "TASK_RUNNING" and t.get("healthy") is True
-                and t["version"] == app["version"]]
-        return good if len(good) == count == len(tasks) else None
-    return wait_for(done, timeout, f"{app_id} deployed with {count} healthy instances")
 
 
 def assert_within_bounds(samples: list[Sample], app: dict) -> None:

@@ -19,13 +19,6 @@ from tests.waiting import wait_for
 SLEEPER = {"cmd": "sleep 600", "cpus": 0.1, "mem": 16}
 
 
-def _started(cluster: SchedulerCluster, *extra: str) -> SchedulerCluster:
-    cluster.start_scheduler(*extra)
-    wait_for(cluster.leader, 30, "an elected scheduler")
-    wait_for(cluster.store.get_framework_id, 30, "the framework id to be persisted")
-    return cluster
-
-
 @pytest.fixture
 def scheduler_on(zk_hosts, tmp_path) -> Iterator:
     """`scheduler_on(mesos_cluster, *flags)`: a leading scheduler on a cluster the test built itself."""
@@ -33,7 +26,7 @@ def scheduler_on(zk_hosts, tmp_path) -> Iterator:
 
     def make(mesos, *extra: str) -> SchedulerCluster:
         clusters.append(SchedulerCluster(zk_hosts, mesos.master_url, tmp_path))
-        return _started(clusters[-1], *extra)
+        return clusters[-1].start_leader(*extra)
 
     try:
         yield make
@@ -75,7 +68,7 @@ def test_docker_bridge_app_answers_on_its_host_port(docker_daemon, mesos_cluster
 def test_tasks_of_a_cut_off_agent_are_replaced_and_killed_when_it_returns(
         mesos_cluster, schedulers, expunge_after: int) -> None:
     # Mesos tells no one when a partitioned agent returns; reconciliation finds its tasks (Marathon's way too)
-    _started(schedulers, "--reconcile-interval", "2")
+    schedulers.start_leader("--reconcile-interval", "2")
     schedulers.put_app({**SLEEPER, "id": "/partitioned", "instances": 2, "constraints": [["hostname", "UNIQUE"]],
                         "unreachableStrategy": {"inactiveAfterSeconds": 1, "expungeAfterSeconds": expunge_after}})
     before = schedulers.wait_running("/partitioned", 2)
@@ -156,7 +149,7 @@ def test_a_task_that_does_not_reach_running_in_time_is_killed_and_replaced(
 
 
 def test_sigterm_stops_a_scheduler_and_keeps_the_framework_and_its_tasks(mesos_cluster, schedulers) -> None:
-    _started(schedulers)
+    schedulers.start_leader()
     framework_id = schedulers.store.get_framework_id()
     schedulers.put_app({**SLEEPER, "id": "/kept", "instances": 2})
     before = {t["id"] for t in schedulers.wait_running("/kept", 2)}
