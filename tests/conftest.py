@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.haproxy",
     "tests.fixtures.docker",
     "tests.fixtures.mesoslocal",
+    "tests.fixtures.stack",
 ]
