@@ -159,5 +159,6 @@ class Balancer:
                     backoff.reset()  # a stream that delivers, not merely one that connects
                     self.inbox.put(event)
             except Exception as error:
+                self.metrics.api_errors.inc()
                 log.warning("event stream: %s", error)
             self.stopping.wait(backoff.next())
