@@ -11,11 +11,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 
 from gunicorn.app.base import BaseApplication
 
 from api.app_factory import create_app
+from api.blueprints.events import STOPPING
 
 
 class ApiServer(BaseApplication):
@@ -53,6 +55,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def end_event_streams_on_sigterm(worker: object) -> None:
+    """Chains the worker's SIGTERM handler (gunicorn's graceful stop) with ending the open /v2/events streams."""
+    graceful = signal.getsignal(signal.SIGTERM)
+
+    def stop(signum: int, frame: object) -> None:
+        STOPPING.set()
+        if callable(graceful):
+            graceful(signum, frame)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
@@ -73,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         "preload_app": False,  # never build the app (nor connect) in the master
         "accesslog": None,  # access logs would carry Authorization-bearing URLs of some clients
         "proc_name": "balalaika-api",
+        "post_worker_init": end_event_streams_on_sigterm,
     }
     ApiServer(options, config).run()
     return 0

@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import queue
+import threading
 from collections.abc import Iterator
 
 from flask import Blueprint, Response, current_app, request
@@ -25,6 +26,10 @@ bp = Blueprint("events", __name__)
 
 QUEUE_LIMIT = 10_000
 OVERFLOW = object()
+# Set in a gunicorn worker on SIGTERM (api.serve): open streams end within WAKE seconds, so a graceful stop
+# does not wait out its timeout for clients that would otherwise hold their threads forever.
+STOPPING = threading.Event()
+WAKE = 0.5
 
 
 def light(event: dict) -> dict:
@@ -63,12 +68,17 @@ def events() -> Response:
     def stream() -> Iterator[str]:
         try:
             yield frame(attached)
-            while True:
+            silent = 0.0
+            while not STOPPING.is_set():
                 try:
-                    event = inbox.get(timeout=heartbeat)
+                    event = inbox.get(timeout=min(heartbeat, WAKE))
                 except queue.Empty:
-                    yield ":\n\n"
+                    silent += min(heartbeat, WAKE)
+                    if silent >= heartbeat:
+                        silent = 0.0
+                        yield ":\n\n"
                     continue
+                silent = 0.0
                 if event is OVERFLOW:
                     log.warning("event stream to %s fell behind; closing it", attached["remoteAddress"])
                     return
