@@ -66,6 +66,7 @@ def test_scaling_under_load_fails_no_request_and_never_reloads(backend_stack, st
         six = backend_stack.wait_running("/web", 6, healthy=True)
         served_by(edge, port, ids(six))
         backend_stack.scale("/web", 1)
+        wait_for(lambda: "DRAIN" in edge.servers(f"web_{port}").values(), 10, "removed instances to drain first")
         one = backend_stack.wait_running("/web", 1, healthy=True)
         wait_for(lambda: len(edge.servers(f"web_{port}")) == 1, 30, "the drained servers to leave HAProxy")
         served_by(edge, port, ids(one))
