@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
-import socket
 import sys
 import uuid
 from collections.abc import Callable
@@ -124,26 +122,6 @@ class SchedulerCluster:
             daemon.stop()
         self.client.stop()
         self.client.close()
-
-
-def private_ports(size: int = 1000, low: int = 20000, high: int = 29000) -> str:
-    """Agent resources whose ports are a block of [low, high) that nothing listens on now: outside
-    mesoslocal's default range, which the tasks of concurrent test runs take, and clear of the daemons
-    (HAProxy, test servers) that other runs start there. Raises RuntimeError when every block is taken."""
-    for base in random.sample(range(low, high, size), (high - low) // size):
-        if all(_unused(port) for port in range(base, base + size)):
-            return f"cpus:4;mem:4096;disk:10000;ports:[{base}-{base + size - 1}]"
-    raise RuntimeError(f"no free block of {size} ports in [{low}-{high})")
-
-
-def _unused(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the apps' servers bind
-        try:
-            probe.bind(("0.0.0.0", port))
-        except OSError:
-            return False
-        return True
 
 
 def deployed(cluster: SchedulerCluster, app_id: str, count: int, timeout: float = 40.0,

@@ -17,7 +17,8 @@ import pytest
 from framework.deploy.deadline import AUTO_ROLLBACK_LABEL, DEADLINE_LABEL
 from framework.deploy.rolling import capacity_bounds
 from framework.model import normalize_app
-from tests.framework.scheduler.harness import SchedulerCluster, deployed, private_ports
+from tests.fixtures.mesoslocal import private_ports_resources
+from tests.framework.scheduler.harness import SchedulerCluster, deployed
 from tests.waiting import wait_for
 
 CHECK = {"protocol": "MESOS_HTTP", "path": "/", "portIndex": 0, "gracePeriodSeconds": 3, "intervalSeconds": 1,
@@ -38,7 +39,7 @@ def mesos_cluster(mesos_cluster_factory):
     """Three agents whose ports lie outside mesoslocal's default [31000-32000]: the apps here listen on
     every interface, and other clusters on this machine (concurrent test runs) take ports from the default
     range, which made a task fail to bind and a sample look like a bound violation."""
-    return mesos_cluster_factory(agent_resources=private_ports())
+    return mesos_cluster_factory(agent_resources=private_ports_resources())
 
 
 @dataclass

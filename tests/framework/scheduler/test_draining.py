@@ -16,7 +16,8 @@ import requests
 
 from framework.model import DRAIN_LABEL
 from framework.timeutil import parse_ts
-from tests.framework.scheduler.harness import SchedulerCluster, deployed, private_ports
+from tests.fixtures.mesoslocal import private_ports_resources
+from tests.framework.scheduler.harness import SchedulerCluster, deployed
 from tests.waiting import wait_for
 
 EDGE = {"HAPROXY_GROUP": "external"}
@@ -29,7 +30,7 @@ CHECK = {"protocol": "MESOS_HTTP", "path": "/", "portIndex": 0, "gracePeriodSeco
 @pytest.fixture
 def mesos_cluster(mesos_cluster_factory):
     """Agents whose ports nothing else on this machine listens on (the apps here serve HTTP on them)."""
-    return mesos_cluster_factory(agent_resources=private_ports())
+    return mesos_cluster_factory(agent_resources=private_ports_resources())
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from cli.stack.docker import TEST_IMAGE
+from tests.fixtures.mesoslocal import private_ports_resources
 from tests.framework.scheduler.harness import SchedulerCluster
 from tests.waiting import wait_for
 
@@ -45,7 +46,8 @@ def test_group_by_rack_spreads_instances_evenly(mesos_cluster_factory, scheduler
 
 
 def test_docker_bridge_app_answers_on_its_host_port(docker_daemon, mesos_cluster_factory, scheduler_on) -> None:
-    mesos = mesos_cluster_factory(docker_host=docker_daemon.host)
+    # Docker publishes the host port on every interface: keep it clear of other runs on this machine
+    mesos = mesos_cluster_factory(docker_host=docker_daemon.host, agent_resources=private_ports_resources())
     cluster = scheduler_on(mesos)
     cluster.put_app({
         "id": "/web", "cpus": 0.1, "mem": 32, "instances": 1, "cmd": "httpd -f -p 8080 -h /www",
