@@ -6,6 +6,13 @@ import time
 
 from mesoslocal.ids import new_update_uuid
 
+# Mesos's terminal states (notes C6). TASK_UNKNOWN is not one: it is only an answer to RECONCILE about a task the
+# master does not know, never a state a task is in, so nothing here may treat it as "the task has ended".
+#
+# framework/deploy/taskstate.py keeps a second set, on purpose: mesoslocal stands in for Mesos and imports no other
+# package of ours (the framework is its client, not its library), and the two answer different questions. This one
+# decides when the master frees a task's resources and, once the update is acknowledged, forgets the task; the
+# scheduler's decides when it stops waiting for a task to run again, which is also true after TASK_UNKNOWN.
 TERMINAL_STATES = frozenset({"TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_ERROR", "TASK_DROPPED",
                              "TASK_GONE", "TASK_GONE_BY_OPERATOR", "TASK_LOST"})
 

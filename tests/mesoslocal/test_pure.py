@@ -1,10 +1,11 @@
-"""Pure parts: resources arithmetic, the allocator's filters, RecordIO, call validation."""
+"""Pure parts: resources arithmetic, the allocator's filters, RecordIO, call validation, task states."""
 
 from __future__ import annotations
 
 from mesoslocal import recordio
 from mesoslocal.allocator import Allocator, refuse_seconds
 from mesoslocal.resources import Resources, split_ports
+from mesoslocal.updates import TERMINAL_STATES, is_terminal, releases_resources
 from mesoslocal.validation import check_call, check_call_shape
 
 
@@ -65,3 +66,13 @@ def test_call_validation_texts() -> None:
     assert check_call({"type": "SUBSCRIBE", "framework_id": {"value": "a"},
                        "subscribe": {"framework_info": {"id": {"value": "b"}}}}) == \
         "'framework_id' differs from 'subscribe.framework_info.id'"
+
+
+def test_terminal_states_are_those_of_mesos() -> None:
+    mesos_terminal = {"TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_ERROR", "TASK_DROPPED", "TASK_GONE",
+                      "TASK_GONE_BY_OPERATOR", "TASK_LOST"}  # notes C6
+    assert mesos_terminal == TERMINAL_STATES
+    for state in ("TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_UNREACHABLE",
+                  "TASK_UNKNOWN"):
+        assert not is_terminal(state)
+    assert releases_resources("TASK_UNREACHABLE") and not releases_resources("TASK_UNKNOWN")
