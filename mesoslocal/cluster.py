@@ -25,10 +25,12 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from mesoslocal import fetcher, http_scheduler, processes, state_json
-from mesoslocal.agent import Agent
-from mesoslocal.master import Master
-from mesoslocal.resources import Resources, split_ports
+from mesoslocal.agent import fetcher, processes
+from mesoslocal.agent.agent import Agent
+from mesoslocal.master import http_scheduler, state_json
+from mesoslocal.master.master import Master
+from mesoslocal.wire.resources import Resources, split_ports
+from mesoslocal.wire.state_json import VERSION
 from mesoslocal.zk import MasterRegistration
 
 log = logging.getLogger(__name__)
@@ -136,7 +138,7 @@ class Cluster:
     async def _start_master(self) -> None:
         flags = {"allocation_interval": f"{self.allocation_interval}secs", "port": self.port,
                  "work_dir": str(self.work_dir), "zk": self.zk or "",
-                 "agent_ping_timeout": f"{self.agent_timeout}secs", "version": "1.11.0"}
+                 "agent_ping_timeout": f"{self.agent_timeout}secs", "version": VERSION}
         self.master = Master(ip=self.ip, port=self.port, allocation_interval=self.allocation_interval,
                              heartbeat_interval=self.heartbeat_interval, agent_timeout=self.agent_timeout,
                              agent_ping_interval=min(1.0, self.agent_timeout / 4), flags=flags)

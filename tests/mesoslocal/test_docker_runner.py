@@ -12,17 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from cli.stack.docker import TEST_IMAGE
-from cli.stack.process import free_port
-from mesoslocal.docker_runner import (
+from launchers.docker import TEST_IMAGE
+from launchers.process import free_port
+from mesoslocal.agent.docker_runner import (
     LABEL_CONTAINER_ID,
     DockerTaskRunner,
     container_options,
     describe_exit,
     remove_containers,
 )
-from mesoslocal.health import HealthChecker
-from mesoslocal.runner import LaunchError, TaskExit
+from mesoslocal.agent.health import HealthChecker
+from mesoslocal.agent.runner import LaunchError, TaskExit
 from tests.waiting import wait_for
 
 AGENT_IP = "127.0.0.1"

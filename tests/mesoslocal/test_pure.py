@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from mesoslocal import recordio
-from mesoslocal.allocator import Allocator, refuse_seconds
-from mesoslocal.resources import Resources, split_ports
-from mesoslocal.updates import TERMINAL_STATES, is_terminal, releases_resources
-from mesoslocal.validation import check_call, check_call_shape
+from mesoslocal.master.allocator import Allocator, refuse_seconds
+from mesoslocal.wire import recordio
+from mesoslocal.wire.resources import Resources, split_ports
+from mesoslocal.wire.task_status import TERMINAL_STATES, is_terminal, releases_resources
+from mesoslocal.wire.validation import check_call, check_call_shape
 
 
 def test_fixed_point_scalars_and_ranges() -> None:

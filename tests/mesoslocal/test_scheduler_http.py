@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from mesoslocal import recordio
 from mesoslocal.cluster import LocalCluster
+from mesoslocal.wire import recordio
 
 SUBSCRIBE = {"type": "SUBSCRIBE",
              "subscribe": {"framework_info": {"user": "root", "name": "raw", "failover_timeout": 100}}}

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from mesoslocal.ids import is_update_uuid
-from mesoslocal.resources import Resources
+from mesoslocal.wire.ids import is_update_uuid
+from mesoslocal.wire.resources import Resources
 
 # message name -> (required fields, {field: (message name, repeated)})
 _SCHEMA: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, bool]]]] = {

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from mesoslocal.master_records import AgentPort, AgentRecord, Framework, Task
-from mesoslocal.resources import Resources
-from mesoslocal.updates import releases_resources
+from mesoslocal.master.records import AgentPort, AgentRecord, Framework, Task
+from mesoslocal.wire.resources import Resources
+from mesoslocal.wire.task_status import releases_resources
 
 log = logging.getLogger("mesoslocal.master")  # one logger name for the whole master, as before the split
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import logging
 import time
 
-from mesoslocal.master_records import AgentRecord
-from mesoslocal.updates import master_status
+from mesoslocal.master.records import AgentRecord
+from mesoslocal.wire.task_status import master_status
 
 log = logging.getLogger("mesoslocal.master")  # one logger name for the whole master, as before the split
 

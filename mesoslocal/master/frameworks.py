@@ -10,9 +10,9 @@ import asyncio
 import logging
 import time
 
-from mesoslocal.master_records import Framework, Subscription
-from mesoslocal.resources import Resources
-from mesoslocal.updates import is_terminal
+from mesoslocal.master.records import Framework, Subscription
+from mesoslocal.wire.resources import Resources
+from mesoslocal.wire.task_status import is_terminal
 
 log = logging.getLogger("mesoslocal.master")  # one logger name for the whole master, as before the split
 

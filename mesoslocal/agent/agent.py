@@ -13,21 +13,22 @@ import contextlib
 import logging
 import os
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from aiohttp import web
 
-from mesoslocal import fetcher, state_json
-from mesoslocal.agent_info import agent_info
-from mesoslocal.command_runner import CommandTaskRunner, environment_of
-from mesoslocal.executors import ExecutorRun
-from mesoslocal.health import HealthChecker
-from mesoslocal.resources import Resources
-from mesoslocal.runner import LaunchError, TaskExit, TaskRunner
-from mesoslocal.status_updates import StatusUpdateManager
-from mesoslocal.updates import agent_status, container_status, is_terminal
+from mesoslocal.agent import executor_api, fetcher
+from mesoslocal.agent.command_runner import CommandTaskRunner, environment_of
+from mesoslocal.agent.executors import ExecutorRun
+from mesoslocal.agent.health import HealthChecker
+from mesoslocal.agent.runner import LaunchError, TaskExit, TaskRunner
+from mesoslocal.agent.status_updates import StatusUpdateManager
+from mesoslocal.agent.task_run import TaskRun
+from mesoslocal.wire import state_json
+from mesoslocal.wire.agent_info import agent_info
+from mesoslocal.wire.resources import Resources
+from mesoslocal.wire.task_status import agent_status, container_status, is_terminal
 
 log = logging.getLogger(__name__)
 DEFAULT_KILL_GRACE = 3.0
@@ -40,26 +41,6 @@ class MasterPort(Protocol):
     def status_update(self, agent_id: str, framework_id: str, status: dict, latest_state: str) -> None: ...
     def executor_exited(self, agent_id: str, framework_id: str, executor_id: str, wait_status: int | None) -> None: ...
     def executor_message(self, agent_id: str, framework_id: str, executor_id: str, data: str) -> None: ...
-
-
-@dataclass
-class TaskRun:
-    framework_id: str
-    info: dict
-    executor_id: str
-    container_id: str
-    sandbox: Path
-    state: str = "TASK_STAGING"
-    runner: TaskRunner | None = None
-    checker: HealthChecker | None = None
-    killing: bool = False
-    killed_unhealthy: bool = False
-    launched: bool = False
-    statuses: list[dict] = field(default_factory=list)
-
-    @property
-    def id(self) -> str:
-        return self.info["task_id"]["value"]
 
 
 def kill_grace(kill_policy: dict | None) -> float:
@@ -92,8 +73,6 @@ class Agent:
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     async def start(self, master: MasterPort) -> None:
-        from mesoslocal import executor_api  # the executor API needs the Agent type
-
         app = web.Application()
         app[executor_api.AGENT_KEY] = self
         executor_api.add_routes(app)
@@ -149,7 +128,7 @@ class Agent:
                 with contextlib.suppress(Exception):
                     await remove()
 
-    def _spawn(self, coroutine) -> asyncio.Task:
+    def spawn(self, coroutine) -> asyncio.Task:
         job = asyncio.get_running_loop().create_task(coroutine)
         self._jobs.add(job)
         job.add_done_callback(self._job_done)
@@ -159,6 +138,10 @@ class Agent:
         self._jobs.discard(job)
         if not job.cancelled() and job.exception() is not None:
             log.error("agent %s: job failed", self.id, exc_info=job.exception())
+
+    def runs_of(self, framework_id: str, executor_id: str) -> list[TaskRun]:
+        """The tasks here that run under executor `executor_id` of `framework_id`."""
+        return [r for r in self.tasks.values() if r.framework_id == framework_id and r.executor_id == executor_id]
 
     def endpoint(self) -> str:
         return f"{self.ip}:{self.port}"
@@ -205,7 +188,7 @@ class Agent:
         if executor:
             self._run_with_executor(framework_info, run, executor)
         else:
-            self._spawn(self._run_container(framework_info, run))
+            self.spawn(self._run_container(framework_info, run))
 
     def kill_task(self, framework_id: str, task_id: str, kill_policy: dict | None) -> None:
         run = self.tasks.get((framework_id, task_id))
@@ -221,7 +204,7 @@ class Agent:
         run.killing = True
         if run.runner is None or not run.launched:
             return  # _run_container sees `killing` once the launch finishes and kills then
-        self._spawn(self._kill(run, kill_policy or run.info.get("kill_policy")))
+        self.spawn(self._kill(run, kill_policy or run.info.get("kill_policy")))
 
     async def _kill(self, run: TaskRun, kill_policy: dict | None) -> None:
         if run.checker:
@@ -241,7 +224,7 @@ class Agent:
                 del self.tasks[key]
                 if run.checker:
                     run.checker.stop()
-                self._spawn(self._destroy(run))
+                self.spawn(self._destroy(run))
         for key, executor in list(self.executors.items()):
             if key[0] == framework_id:
                 executor.shutdown()
@@ -307,7 +290,7 @@ class Agent:
         if container and container.get("type") == "DOCKER":
             if not self.docker_host:
                 raise LaunchError("Docker containerizer is not enabled on this agent (no docker host)")
-            from mesoslocal.docker_runner import DockerTaskRunner
+            from mesoslocal.agent.docker_runner import DockerTaskRunner
 
             env.update({"MESOS_SANDBOX": "/mnt/mesos/sandbox", "MESOS_CONTAINER_NAME": f"mesos-{run.container_id}"})
             return DockerTaskRunner(run.info, sandbox=run.sandbox, env=env, docker_host=self.docker_host,
@@ -351,7 +334,7 @@ class Agent:
             self.send_update(run, "TASK_STARTING")
         self.send_update(run, "TASK_RUNNING")
         if run.killing:
-            self._spawn(self._kill(run, run.info.get("kill_policy")))
+            self.spawn(self._kill(run, run.info.get("kill_policy")))
         elif "health_check" in run.info:
             run.checker = HealthChecker(run.info["health_check"], run.runner,
                                         on_result=lambda healthy: self._health_result(run, healthy),
@@ -387,7 +370,7 @@ class Agent:
         log.info("agent %s: task %s failed its health check; killing it", self.id, run.id)
         run.killing = True
         run.killed_unhealthy = True
-        self._spawn(self._kill(run, run.info.get("kill_policy")))
+        self.spawn(self._kill(run, run.info.get("kill_policy")))
 
     # -- custom executors -------------------------------------------------------------------------------------
     def _run_with_executor(self, framework_info: dict, run: TaskRun, executor_info: dict) -> None:
@@ -399,9 +382,11 @@ class Agent:
             grace_text = f"{int(grace) / 1e9:g}secs" if grace is not None else None
             env = self.executor_env(framework_info, run.executor_id, run.sandbox, grace_text)
             env.update(environment_of(executor_info.get("command", {})))
-            executor = ExecutorRun(self, framework_info, executor_info, run.container_id, run.sandbox, env)
+            executor = ExecutorRun(self, framework_info, executor_info, run.container_id, run.sandbox, env,
+                                   fetch_timeout=self.fetch_timeout,
+                                   registration_timeout=self.executor_registration_timeout)
             self.executors[key] = executor
-            self._spawn(executor.run())
+            self.spawn(executor.run())
         else:
             run.container_id, run.sandbox = executor.container_id, executor.sandbox
         executor.queue(run)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mesoslocal.resources import Resources
+from mesoslocal.wire.resources import Resources
 
 
 def agent_info(agent_id: str, hostname: str, port: int, resources: Resources, attributes: list[dict]) -> dict:

@@ -13,9 +13,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from mesoslocal.agent_info import agent_info
-from mesoslocal.resources import Resources
-from mesoslocal.streams import EventStream
+from mesoslocal.wire.agent_info import agent_info
+from mesoslocal.wire.resources import Resources
+from mesoslocal.wire.streams import EventStream
 
 COMPLETED_KEEP = 1000
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from mesoslocal.ids import new_update_uuid
+from mesoslocal.wire.ids import new_update_uuid
 
 # Mesos's terminal states (notes C6). TASK_UNKNOWN is not one: it is only an answer to RECONCILE about a task the
 # master does not know, never a state a task is in, so nothing here may treat it as "the task has ended".

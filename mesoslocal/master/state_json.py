@@ -1,31 +1,14 @@
-"""Read-only endpoints: /version, /health, /master/state (v0 naming, flattened resources), /master/redirect (E)."""
+"""The master's read-only endpoints: /version, /health, /master/state (v0 naming, flattened resources),
+/master/redirect (notes E)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from mesoslocal.http_scheduler import MASTER_KEY
-from mesoslocal.master import VERSION, AgentRecord, Framework, Master, Offer, Task
-from mesoslocal.resources import Resources
-
-BUILD = {"version": VERSION, "build_date": "2020-11-20 00:00:00", "build_time": 1605830400.0,
-         "build_user": "mesoslocal", "git_tag": VERSION}
-
-
-def flatten_attributes(attributes: list[dict]) -> dict:
-    flat: dict = {}
-    for attribute in attributes:
-        kind = attribute.get("type")
-        if kind == "SCALAR":
-            flat[attribute["name"]] = attribute["scalar"]["value"]
-        elif kind == "TEXT":
-            flat[attribute["name"]] = attribute["text"]["value"]
-        elif kind == "RANGES":
-            ranges = attribute["ranges"]["range"]
-            flat[attribute["name"]] = "[" + ", ".join(f"{r['begin']}-{r['end']}" for r in ranges) + "]"
-        elif kind == "SET":
-            flat[attribute["name"]] = "{" + ", ".join(attribute["set"]["item"]) + "}"
-    return flat
+from mesoslocal.master.http_scheduler import MASTER_KEY
+from mesoslocal.master.master import AgentRecord, Framework, Master, Offer, Task
+from mesoslocal.wire.resources import Resources
+from mesoslocal.wire.state_json import BUILD, VERSION, flatten_attributes
 
 
 def task_json(task: Task) -> dict:

@@ -6,8 +6,8 @@ import asyncio
 import logging
 from pathlib import Path
 
-from mesoslocal.processes import Process, command_argv, exit_message, spawn
-from mesoslocal.runner import LaunchError, TaskExit
+from mesoslocal.agent.processes import Process, command_argv, exit_message, spawn
+from mesoslocal.agent.runner import LaunchError, TaskExit
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ import logging
 
 from aiohttp import web
 
-from mesoslocal import recordio
-from mesoslocal.ids import is_update_uuid
-from mesoslocal.streams import EventStream
-from mesoslocal.updates import container_status
+from mesoslocal.wire import recordio
+from mesoslocal.wire.ids import is_update_uuid
+from mesoslocal.wire.streams import EventStream
+from mesoslocal.wire.task_status import container_status
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 30 * 60.0

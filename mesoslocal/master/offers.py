@@ -10,8 +10,8 @@ import asyncio
 import logging
 import time
 
-from mesoslocal.allocator import refuse_seconds
-from mesoslocal.master_records import AgentRecord, Framework, Offer
+from mesoslocal.master.allocator import refuse_seconds
+from mesoslocal.master.records import AgentRecord, Framework, Offer
 
 log = logging.getLogger("mesoslocal.master")  # one logger name for the whole master, as before the split
 

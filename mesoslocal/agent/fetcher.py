@@ -32,7 +32,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from mesoslocal.processes import LazyThreadPool
+from mesoslocal.agent.processes import LazyThreadPool
 
 STALL_TIMEOUT = 60.0  # seconds without data before a download fails (Mesos's --fetcher_stall_timeout)
 DEFAULT_TIMEOUT = 600.0  # a whole container's fetch

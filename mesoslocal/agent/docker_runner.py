@@ -28,7 +28,7 @@ import docker
 import docker.errors
 import docker.types
 
-from mesoslocal.runner import LaunchError, TaskExit
+from mesoslocal.agent.runner import LaunchError, TaskExit
 
 T = TypeVar("T")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from mesoslocal.updates import master_status
+from mesoslocal.wire.task_status import master_status
 
 REASON = "REASON_RECONCILIATION"
 

@@ -11,10 +11,10 @@ import logging
 
 from aiohttp import web
 
-from mesoslocal import recordio
-from mesoslocal.ids import new_stream_id
-from mesoslocal.master import Master, Subscription
-from mesoslocal.validation import check_call, check_call_shape
+from mesoslocal.master.master import Master, Subscription
+from mesoslocal.wire import recordio
+from mesoslocal.wire.ids import new_stream_id
+from mesoslocal.wire.validation import check_call, check_call_shape
 
 log = logging.getLogger(__name__)
 MASTER_KEY: web.AppKey[Master] = web.AppKey("master", Master)

@@ -20,18 +20,18 @@ import struct
 import time
 from collections import deque
 
-from mesoslocal.allocator import Allocator
-from mesoslocal.ids import IdGenerator, new_master_id
-from mesoslocal.master_accept import AcceptMixin
-from mesoslocal.master_agents import AgentsMixin
-from mesoslocal.master_calls import CallsMixin
-from mesoslocal.master_frameworks import FrameworksMixin
-from mesoslocal.master_liveness import LivenessMixin
-from mesoslocal.master_offers import OffersMixin
-from mesoslocal.master_records import COMPLETED_KEEP, AgentPort, AgentRecord, Framework, Offer, Subscription, Task
+from mesoslocal.master.accept import AcceptMixin
+from mesoslocal.master.agents import AgentsMixin
+from mesoslocal.master.allocator import Allocator
+from mesoslocal.master.calls import CallsMixin
+from mesoslocal.master.frameworks import FrameworksMixin
+from mesoslocal.master.liveness import LivenessMixin
+from mesoslocal.master.offers import OffersMixin
+from mesoslocal.master.records import COMPLETED_KEEP, AgentPort, AgentRecord, Framework, Offer, Subscription, Task
+from mesoslocal.wire.ids import IdGenerator, new_master_id
+from mesoslocal.wire.state_json import VERSION
 
 log = logging.getLogger(__name__)
-VERSION = "1.11.0"
 
 
 class Master(FrameworksMixin, OffersMixin, AcceptMixin, CallsMixin, AgentsMixin, LivenessMixin):
@@ -89,5 +89,5 @@ class Master(FrameworksMixin, OffersMixin, AcceptMixin, CallsMixin, AgentsMixin,
                 "capabilities": [{"type": "AGENT_UPDATE"}, {"type": "AGENT_DRAINING"}, {"type": "QUOTA_V2"}]}
 
 
-__all__ = ["COMPLETED_KEEP", "VERSION", "AgentPort", "AgentRecord", "Framework", "Master", "Offer", "Subscription",
+__all__ = ["COMPLETED_KEEP", "AgentPort", "AgentRecord", "Framework", "Master", "Offer", "Subscription",
            "Task"]

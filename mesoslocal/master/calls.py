@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import logging
 
-from mesoslocal import reconcile as reconciliation
-from mesoslocal.master_records import Framework
-from mesoslocal.updates import is_terminal
+from mesoslocal.master import reconcile as reconciliation
+from mesoslocal.master.records import Framework
+from mesoslocal.wire.task_status import is_terminal
 
 log = logging.getLogger("mesoslocal.master")  # one logger name for the whole master, as before the split
 

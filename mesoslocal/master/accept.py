@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 import time
 
-from mesoslocal.allocator import refuse_seconds
-from mesoslocal.master_records import AgentRecord, Framework, Task
-from mesoslocal.resources import Resources
-from mesoslocal.updates import master_status
-from mesoslocal.validation import check_task_static
+from mesoslocal.master.allocator import refuse_seconds
+from mesoslocal.master.records import AgentRecord, Framework, Task
+from mesoslocal.wire.resources import Resources
+from mesoslocal.wire.task_status import master_status
+from mesoslocal.wire.validation import check_task_static
 
 log = logging.getLogger("mesoslocal.master")  # one logger name for the whole master, as before the split
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from mesoslocal import fetcher
-from mesoslocal.processes import Process, command_argv, spawn
-from mesoslocal.streams import EventStream
-
-if TYPE_CHECKING:
-    from mesoslocal.agent import Agent, TaskRun
+from mesoslocal.agent import fetcher
+from mesoslocal.agent.processes import Process, command_argv, spawn
+from mesoslocal.agent.task_run import TaskRun
+from mesoslocal.wire.streams import EventStream
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +26,23 @@ def parse_duration(text: str) -> float:
     return float(text)
 
 
+class ExecutorHost(Protocol):
+    """What an executor run needs of the agent that hosts it (`agent.Agent` is one)."""
+
+    id: str
+
+    def info(self) -> dict: ...
+    def runs_of(self, framework_id: str, executor_id: str) -> list[TaskRun]: ...
+    def send_update(self, run: TaskRun, state: str, **fields: object) -> None: ...
+    def executor_exited(self, executor: ExecutorRun, wait_status: int | None) -> None: ...
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task: ...
+
+
 class ExecutorRun:
-    def __init__(self, agent: Agent, framework_info: dict, executor_info: dict, container_id: str, sandbox: Path,
-                 env: dict[str, str]) -> None:
+    def __init__(self, agent: ExecutorHost, framework_info: dict, executor_info: dict, container_id: str,
+                 sandbox: Path, env: dict[str, str], *, fetch_timeout: float, registration_timeout: float) -> None:
         self.agent = agent
+        self.fetch_timeout, self.registration_timeout = fetch_timeout, registration_timeout
         self.framework_info = framework_info
         self.info = executor_info
         self.framework_id = framework_info["id"]["value"]
@@ -47,7 +59,7 @@ class ExecutorRun:
     async def run(self) -> None:
         try:
             await fetcher.fetch(self.info["command"].get("uris", []), self.sandbox, self.container_id,
-                                timeout=self.agent.fetch_timeout)
+                                timeout=self.fetch_timeout)
         except fetcher.FetchFailed as error:
             self._launch_failed(str(error))
             return
@@ -65,7 +77,7 @@ class ExecutorRun:
             self.process.signal_group(9)
         log.info("agent %s: framework %s executor %s started (pid %d)", self.agent.id, self.framework_id,
                  self.executor_id, self.process.pid)
-        timer = asyncio.get_running_loop().call_later(self.agent.executor_registration_timeout,
+        timer = asyncio.get_running_loop().call_later(self.registration_timeout,
                                                       self._registration_timeout)
         try:
             code = await self.process.wait()
@@ -123,8 +135,7 @@ class ExecutorRun:
             self._launch(run)
 
     def _runs(self) -> list[TaskRun]:
-        return [r for r in self.agent.tasks.values()
-                if r.framework_id == self.framework_id and r.executor_id == self.executor_id]
+        return self.agent.runs_of(self.framework_id, self.executor_id)
 
     def deliver_kill(self, run: TaskRun) -> bool:
         """Pass KILL on; False when the task was never delivered (the agent then reports it killed)."""
@@ -146,7 +157,7 @@ class ExecutorRun:
             grace = parse_duration(self.env.get("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "5secs"))
         log.info("agent %s: executor %s shut down, killed in %gs unless it exits", self.agent.id,
                  self.executor_id, grace)
-        self.agent._spawn(self.destroy(grace))
+        self.agent.spawn(self.destroy(grace))
 
     async def destroy(self, grace: float) -> None:
         if self.process is None:
