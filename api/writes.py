@@ -25,10 +25,10 @@ from api import fresh as fresh_state
 from api.backend import Backend
 from api.errors import ApiError
 from framework.deploy.plan import DependencyCycleError, conflicts, make_plan
+from framework.deploy.versions import stamped
 from framework.model import marathon_view
 from framework.store import AppChange, Conflict, NodeWrite, NotFound, Snapshot, StoreError
 from framework.store.codec import encode
-from framework.timeutil import format_ts
 
 log = logging.getLogger(__name__)
 
@@ -38,24 +38,6 @@ log = logging.getLogger(__name__)
 RETRY_SECONDS = 10.0
 JITTER = 0.003
 _jitter = random.Random()  # its own generator: the global one's state belongs to the caller (tests seed it)
-_NOT_CONFIG = ("instances", "version", "versionInfo")
-
-
-def stamp(app: dict, before: Mapping | None, now: float, *, restart: bool = False) -> dict:
-    """Sets ``version`` and ``versionInfo`` as Marathon does: a pure scale keeps lastConfigChangeAt."""
-    ts = format_ts(now)
-    app["version"] = ts
-    info = dict((before or {}).get("versionInfo") or {})
-    if before is not None and not restart and _config(before) == _config(app):
-        app["versionInfo"] = {"lastScalingAt": ts,
-                              "lastConfigChangeAt": info.get("lastConfigChangeAt", before.get("version", ts))}
-    else:
-        app["versionInfo"] = {"lastScalingAt": ts, "lastConfigChangeAt": ts}
-    return app
-
-
-def _config(app: Mapping) -> dict:
-    return {key: value for key, value in app.items() if key not in _NOT_CONFIG}
 
 
 Target = dict | None | Callable[[dict | None], dict | None]
@@ -135,7 +117,7 @@ class _Attempt:
             new = copy.deepcopy(app)  # port assignment fills nested entries: never in the caller's dict
             serviceports.keep_existing(new, current[0] if current else None)
             if not (self.keep_version and new.get("version")):
-                new = stamp(new, current[0] if current else None, now, restart=self.kind == "restart")
+                new = stamped(new, current[0] if current else None, now, restart=self.kind == "restart")
             target[app_id] = new
             changes.append(AppChange(app_id, new, current[1] if current else None))
         written = [change.app for change in changes if change.app is not None]

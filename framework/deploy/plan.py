@@ -12,7 +12,7 @@ How an app's change becomes actions:
   ``ScaleApplication``;
 * removed app -> ``StopApplication``;
 * only ``instances`` differs -> ``ScaleApplication``;
-* anything else in the definition differs (``version``/``versionInfo`` aside) -> ``RestartApplication``
+* anything else in the definition differs (``versions.is_config_change``) -> ``RestartApplication``
   (the rolling restart also reaches the new instance count);
 * ``kind="restart"`` -> ``RestartApplication`` for every app present on both sides;
 * identical -> not affected.
@@ -30,13 +30,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from framework.deploy.rolling import RESTART, SCALE, START, STOP
+from framework.deploy.versions import is_config_change
 from framework.model.paths import parent, resolve
 
 Apps = Mapping[str, Mapping[str, Any]]
 
 KINDS = (None, "restart", "rollback")
-# Members that change with every save without changing what runs.
-_NOT_CONFIG = ("instances", "version", "versionInfo")
 
 
 class PlanError(ValueError):
@@ -150,7 +149,7 @@ def _app_actions(original: Apps, target: Apps, *, restart: bool) -> dict[str, se
         before = original.get(app_id)
         if before is None:
             actions[app_id] = {START, SCALE} if app.get("instances", 0) > 0 else {START}
-        elif restart or _config(before) != _config(app):
+        elif restart or is_config_change(before, app):
             actions[app_id] = {RESTART}
         elif before.get("instances") != app.get("instances"):
             actions[app_id] = {SCALE}
@@ -158,10 +157,6 @@ def _app_actions(original: Apps, target: Apps, *, restart: bool) -> dict[str, se
         if app_id not in target:
             actions[app_id] = {STOP}
     return actions
-
-
-def _config(app: Mapping[str, Any]) -> dict:
-    return {key: value for key, value in app.items() if key not in _NOT_CONFIG}
 
 
 def _update_action(names: set[str]) -> str:

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -14,9 +15,10 @@ from kazoo.exceptions import NoNodeError
 
 from cli.stack.process import Daemon
 from framework.deploy.plan import make_plan
+from framework.deploy.versions import stamped
 from framework.model import normalize_app
 from framework.store import AppChange, Store, connect
-from framework.timeutil import now_ts, parse_ts
+from framework.timeutil import now_ts
 from tests.waiting import wait_for
 
 SCHEDULER = str(Path(sys.executable).parent / "balalaika-scheduler")
@@ -64,16 +66,14 @@ class SchedulerCluster:
 
         `kind="rollback"` keeps the given (normalized) definition's version, like the API's rollback
         to an original definition. `force` cancels the running plans of the app in the same transaction."""
-        keep = kind == "rollback" and raw.get("version")
-        app = normalize_app(dict(raw)) if keep else normalize_app({**raw, "version": now_ts()})
+        now = time.time()
+        app = normalize_app(dict(raw))
         existing = self.store.get_app(app["id"])
         before = existing[0] if existing else None
-        if not keep:
-            unchanged = before is not None and kind != "restart" and _config(before) == _config(app)
-            changed_at = (before.get("versionInfo") or {}).get("lastConfigChangeAt") if unchanged else None
-            app["versionInfo"] = {"lastScalingAt": app["version"], "lastConfigChangeAt": changed_at or app["version"]}
+        if not (kind == "rollback" and app.get("version")):
+            app = stamped(app, before, now, restart=kind == "restart")
         plan = make_plan({app["id"]: before} if before else {}, {app["id"]: app}, deployment_id=str(uuid.uuid4()),
-                         now=parse_ts(now_ts()), kind=kind)
+                         now=now, kind=kind)
         running = [p for p in self.store.list_deployments().values() if app["id"] in p["affectedApps"]]
         if running and not force:
             raise RuntimeError(f"{app['id']} is locked by deployments {[p['id'] for p in running]}")
@@ -139,10 +139,6 @@ def deployed(cluster: SchedulerCluster, app_id: str, count: int, timeout: float 
                 and t["version"] == app["version"]]
         return good if len(good) == count == len(tasks) else None
     return wait_for(done, timeout, f"{app_id} deployed with {count} healthy instances")
-
-
-def _config(app: dict) -> dict:
-    return {key: value for key, value in app.items() if key not in ("instances", "version", "versionInfo")}
 
 
 def kill_task_process(task_id: str) -> int:
