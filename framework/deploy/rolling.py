@@ -33,6 +33,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from framework.deploy.taskstate import (
+    UNREACHABLE,
     App,
     Task,
     by_kill_selection,
@@ -188,5 +189,5 @@ def stop_actions(tasks: Iterable[Task], *, pending: int = 0) -> Actions:
     """
     tasks = list(tasks)
     kills = [t for t in tasks if not is_terminal(t) and not is_killing(t)]
-    remaining = [t for t in tasks if not is_terminal(t) and t.get("state") != "TASK_UNREACHABLE"]
+    remaining = [t for t in tasks if not is_terminal(t) and t.get("state") != UNREACHABLE]
     return Actions(kill=task_ids(kills), unqueue=pending, step_done=not remaining and pending == 0)

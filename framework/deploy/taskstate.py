@@ -13,31 +13,43 @@ from typing import Any
 App = Mapping[str, Any]
 Task = Mapping[str, Any]
 
+STAGING = "TASK_STAGING"  # ours and the master's until the first update; Mesos never sends it
+STARTING = "TASK_STARTING"
 RUNNING = "TASK_RUNNING"
 KILLING = "TASK_KILLING"
 UNREACHABLE = "TASK_UNREACHABLE"
 
-# Mesos states after which a task never runs again. TASK_LOST is here although Mesos may send it for an
-# agent that comes back: with a partition-aware framework Mesos reports partitions as TASK_UNREACHABLE,
-# so a TASK_LOST we still receive means the task is gone.
+# The states after which the scheduler stops waiting for a task to run again: its record is forgotten and,
+# if the app still wants it, a replacement is launched. The one definition in framework/.
+# * Mesos's terminal states (../shared/docs/mesos-v1-notes.md C6): FINISHED, FAILED, KILLED, ERROR, DROPPED,
+#   GONE, GONE_BY_OPERATOR and LOST. We are partition-aware, so Mesos reports a partition as UNREACHABLE
+#   (not terminal); a LOST we still receive means the task is gone.
+# * TASK_UNKNOWN, although Mesos never puts a task in it: it is the master's answer to reconciling a task it
+#   does not know (always so through pymesos, which sends no agent id), and such a task will not run again.
+#   mesoslocal keeps Mesos's own set (mesoslocal/updates.py), which leaves it out.
 TERMINAL_STATES = frozenset(
     {
         "TASK_FINISHED",
         "TASK_FAILED",
         "TASK_KILLED",
         "TASK_ERROR",
-        "TASK_LOST",
         "TASK_DROPPED",
         "TASK_GONE",
         "TASK_GONE_BY_OPERATOR",
+        "TASK_LOST",
         "TASK_UNKNOWN",
     }
 )
 
 
+def is_terminal_state(state: str | None) -> bool:
+    """True for a state after which the task never runs again (``TERMINAL_STATES``)."""
+    return state in TERMINAL_STATES
+
+
 def is_terminal(task: Task) -> bool:
     """True for a task that will never run again (its record only waits to be forgotten)."""
-    return task.get("state") in TERMINAL_STATES
+    return is_terminal_state(task.get("state"))
 
 
 def is_killing(task: Task) -> bool:

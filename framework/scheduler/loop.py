@@ -19,6 +19,7 @@ from typing import Any
 
 from framework.backoff import Backoff
 from framework.deploy.instances import reconcile_instances
+from framework.deploy.taskstate import is_terminal_state
 from framework.matching.match import Demand
 from framework.mesos import events as mesos
 from framework.scheduler import records
@@ -214,7 +215,7 @@ class Scheduler(DeploymentsMixin):
             self.store.set_framework_id(framework_id)
         log.info("subscribed as framework %s; reconciling %d tasks", framework_id, len(self.tasks))
         self.offers_wanted = True
-        known = [task_id for task_id, task in self.tasks.items() if not records.is_terminal_state(task["state"])]
+        known = [task_id for task_id, task in self.tasks.items() if not is_terminal_state(task["state"])]
         self.reconciliation = _Reconciliation(set(known), now + self.config.reconcile_timeout)
         if known:
             self.connection.reconcile(known)
@@ -237,12 +238,12 @@ class Scheduler(DeploymentsMixin):
         self.reconciliation.awaiting.discard(task_id)
         record = self.tasks.get(task_id)
         if record is None:
-            if not records.is_terminal_state(update.state):
+            if not is_terminal_state(update.state):
                 log.warning("killing unknown task %s (%s)", task_id, update.state)
                 self.connection.kill(task_id)
             self._ack_now(update)
             return
-        if records.is_terminal_state(update.state):
+        if is_terminal_state(update.state):
             self._end_task(task_id, status, now, ack=update)
             return
         updated = records.apply_status(record, status, now=now, kill_requested=self._kill_requested(task_id))

@@ -21,19 +21,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from framework.deploy.taskstate import TERMINAL_STATES
+from framework.deploy.taskstate import KILLING, RUNNING, STAGING, TERMINAL_STATES, UNREACHABLE, is_terminal_state
 from framework.model.drain import drain_seconds
 from framework.timeutil import format_ts, parse_ts
 
-STAGING = "TASK_STAGING"
-RUNNING = "TASK_RUNNING"
-KILLING = "TASK_KILLING"
-UNREACHABLE = "TASK_UNREACHABLE"
 HEALTH_REASON = "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED"
 _TIME_FIELDS = ("stagedAt", "startedAt", "unreachableSince", "updatedAt")
 # Ends that count as an app's lastTaskFailure, as in Marathon: not FINISHED nor KILLED (asked for).
-FAILURE_STATES = frozenset({"TASK_FAILED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED", "TASK_GONE",
-                            "TASK_GONE_BY_OPERATOR", "TASK_UNKNOWN"})
+FAILURE_STATES = TERMINAL_STATES - {"TASK_FINISHED", "TASK_KILLED"}
 
 
 def new_record(app: Mapping[str, Any], task_id: str, *, agent_id: str, host: str, ports: tuple[int, ...],
@@ -46,10 +41,6 @@ def new_record(app: Mapping[str, Any], task_id: str, *, agent_id: str, host: str
         "startedAt": None, "healthy": None, "ipAddresses": [], "updatedAt": staged, "unreachableSince": None,
         "message": None,
     }
-
-
-def is_terminal_state(state: str) -> bool:
-    return state in TERMINAL_STATES
 
 
 def _ip_addresses(status: Mapping[str, Any]) -> list[dict]:
