@@ -10,12 +10,15 @@ same inputs gives the same answer, and a new leader can resume from stored state
 
 Modules:
 
+* ``versions``  -- is a save a new configuration or only a scaling; Marathon's version stamps.
 * ``plan``      -- diff original/target definitions into a Marathon-shaped deployment plan.
+* ``progress``  -- what to do with the running plans on this tick: step moves, advance, fail, roll back.
 * ``rolling``   -- what one step (start, scale, restart, stop) should launch and kill next.
 * ``health``    -- which failing tasks to kill for health, rate-limited per app.
 * ``deadline``  -- Balalaika's progress deadline and automatic rollback (app labels).
 * ``instances`` -- steady-state convergence without a deployment (replacements, unreachable tasks).
-* ``taskstate`` -- the shared vocabulary: which task counts, serves, or is the next victim.
+* ``taskstate`` -- the shared vocabulary: task states (the one set of terminal ones), which task counts,
+  serves, or is the next victim.
 
 Task records passed in are expected to reflect kills already asked for: when the caller asks Mesos to
 kill a task it records ``state: TASK_KILLING`` for it, so a later call does not count it again.

@@ -96,7 +96,7 @@ def make_plan(
         "steps": [{"actions": step} for step in steps],
         "currentStep": 1 if steps else 0,
         "totalSteps": len(steps),
-        "currentActions": _current_actions(steps[0] if steps else []),
+        "currentActions": _with_readiness_results(steps[0] if steps else []),
         "kind": kind or "deploy",
         "original": {app_id: copy.deepcopy(dict(original[app_id])) for app_id in affected if app_id in original},
         "target": {app_id: copy.deepcopy(dict(target[app_id])) for app_id in affected if app_id in target},
@@ -128,13 +128,27 @@ def advance(plan: Mapping[str, Any]) -> dict:
     moved = dict(plan)
     moved["currentStep"] = plan["currentStep"] + 1
     index = moved["currentStep"] - 1
-    moved["currentActions"] = _current_actions(plan["steps"][index]["actions"] if index < plan["totalSteps"] else [])
+    moved["currentActions"] = _with_readiness_results(
+        plan["steps"][index]["actions"] if index < plan["totalSteps"] else []
+    )
     return moved
 
 
 def is_finished(plan: Mapping[str, Any]) -> bool:
     """True past the last step, and for a plan without steps (nothing to do)."""
     return plan["totalSteps"] == 0 or plan["currentStep"] > plan["totalSteps"]
+
+
+def current_actions(plan: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The actions of the plan's current step ([] for a finished plan)."""
+    if is_finished(plan) or not plan.get("currentStep"):
+        return []
+    return list(plan["steps"][plan["currentStep"] - 1]["actions"])
+
+
+def current_step(plan: Mapping[str, Any]) -> dict | None:
+    """The plan's current step as Marathon's deployment events show it (``currentStep``), None when done."""
+    return {"actions": current_actions(plan)} if plan.get("currentStep") and not is_finished(plan) else None
 
 
 def to_marathon_json(plan: Mapping[str, Any]) -> dict:
@@ -163,7 +177,7 @@ def _update_action(names: set[str]) -> str:
     return RESTART if RESTART in names else SCALE
 
 
-def _current_actions(actions: list[dict]) -> list[dict]:
+def _with_readiness_results(actions: list[dict]) -> list[dict]:
     return [{**action, "readinessCheckResults": []} for action in actions]
 
 

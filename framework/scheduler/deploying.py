@@ -1,4 +1,4 @@
-"""The deployment half of the leader's loop: applies framework.scheduler.deployments' decisions.
+"""The deployment half of the leader's loop: applies framework.deploy.progress's decisions.
 
 Mixed into `framework.scheduler.loop.Scheduler` and run on its thread only. What it does per tick:
 
@@ -32,16 +32,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from framework.deploy.health import KILL_WINDOW_SECONDS, unhealthy_kills
-from framework.deploy.plan import advance, is_finished, rollback_plan
-from framework.deploy.taskstate import RUNNING, is_current
-from framework.scheduler.deployments import (
+from framework.deploy.plan import advance, current_actions, is_finished, rollback_plan
+from framework.deploy.progress import (
     FAILURE_REASON,
     ROLLBACK_OF,
     PlanDecision,
-    current_actions,
     decide,
     step_definition,
 )
+from framework.deploy.taskstate import RUNNING, is_current
 from framework.scheduler.readiness import ReadinessResult, readiness_url
 from framework.store import Conflict, NotFound, StoreError
 

@@ -9,6 +9,8 @@ from framework.deploy.plan import (
     PlanError,
     advance,
     conflicts,
+    current_actions,
+    current_step,
     is_finished,
     iso_timestamp,
     make_plan,
@@ -185,6 +187,14 @@ def test_advance_walks_the_steps():
         plan = advance(plan)
     assert len(seen) == 4 and seen[2] == ["/shop/api"]
     assert plan["currentActions"] == [] and plan["currentStep"] == 5
+
+
+def test_the_current_step_as_events_show_it():
+    plan = plan_for({}, apps(make_app(id="/foo")))
+    assert current_actions(plan) == [{"action": "StartApplication", "app": "/foo"}]
+    assert current_step(plan) == {"actions": current_actions(plan)}
+    done = advance(advance(plan))
+    assert is_finished(done) and current_actions(done) == [] and current_step(done) is None
 
 
 def test_rollback_returns_to_the_original_definitions():

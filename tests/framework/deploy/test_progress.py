@@ -1,10 +1,9 @@
-"""framework.scheduler.deployments: what the loop does with stored plans, decided without I/O."""
+"""framework.deploy.progress: what the leader does with stored plans, decided without I/O."""
 
 from framework.deploy.deadline import AUTO_ROLLBACK_LABEL, DEADLINE_LABEL
 from framework.deploy.plan import make_plan, parse_timestamp, rollback_plan
+from framework.deploy.progress import FAILURE_REASON, ROLLBACK_OF, decide, failed_plan_rollback
 from framework.model import normalize_app
-from framework.scheduler.deployments import ROLLBACK_OF, decide
-from framework.scheduler.readiness import readiness_url
 
 V1, V2 = "2026-11-26T20:00:00.000Z", "2026-11-26T20:01:00.000Z"
 START = parse_timestamp(V2)
@@ -66,10 +65,10 @@ def test_the_older_plan_governs_an_app_and_closed_plans_are_skipped() -> None:
     assert [(d.plan["id"], bool(d.moves)) for d in skipped.plans] == [("p2", True)]
 
 
-def test_readiness_url_uses_the_named_port() -> None:
-    app = normalize_app({"id": "/web", "cmd": "serve", "portDefinitions": [{"port": 0, "name": "admin"},
-                                                                          {"port": 0, "name": "http-api"}],
-                         "readinessChecks": [{"path": "/ready", "portName": "http-api"}]})
-    task = {"host": "10.0.0.5", "ports": [31000, 31001]}
-    assert readiness_url(app, task) == "http://10.0.0.5:31001/ready"
-    assert readiness_url(app, {"host": "10.0.0.5", "ports": [31000]}) is None
+
+def test_the_rollback_of_a_failed_plan_names_it_and_why_it_failed() -> None:
+    failed = _plan(_app(V2, "new"))
+    rollback = failed_plan_rollback(failed, "too slow", deployment_id="p2", now=START + 5)
+    assert rollback[ROLLBACK_OF] == "p1" and rollback[FAILURE_REASON] == "too slow"
+    assert rollback["kind"] == "rollback" and rollback["target"] == failed["original"]
+    assert ROLLBACK_OF not in failed

@@ -1,6 +1,7 @@
-"""What to do with the stored deployments on this tick. Pure: plans, apps, task views and `now` in, decisions out.
+"""How running deployments progress: what to do with the stored plans on this tick.
 
-The loop (framework.scheduler.deploying) applies the answer: launches and kills for each app of each
+Plans, apps, task views and ``now`` in, decisions out. The scheduler's deployment executor
+(framework.scheduler.deployment_executor) applies the answer: launches and kills for each app of each
 plan's current step, a step advanced, a plan failed (and rolled back) or removed. Level-triggered like
 framework.deploy.rolling: nothing is remembered here, so a new leader decides the same from ZooKeeper.
 
@@ -14,6 +15,7 @@ framework.deploy.rolling: nothing is remembered here, so a new leader decides th
   and no longer acted on; ``roll_back`` when its apps ask for automatic rollback.
 * A failed plan whose rollback plan is already stored (``rollbackOf`` names it) is ``superseded``: its
   node only has to go (a leader died between writing the rollback and deleting the failed plan).
+  `failed_plan_rollback` builds that rollback plan.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from framework.deploy.deadline import DeadlineLabelError, deadline_state, failure_reason, should_roll_back
-from framework.deploy.plan import is_finished
+from framework.deploy.plan import current_actions, is_finished, rollback_plan
 from framework.deploy.rolling import Actions, next_actions
 
 Plan = Mapping[str, Any]
@@ -57,13 +59,6 @@ class Decisions:
     superseded: tuple[str, ...] = ()  # failed plans already replaced by their stored rollback
 
 
-def current_actions(plan: Plan) -> list[Mapping[str, Any]]:
-    """The actions of the plan's current step ([] for a finished plan)."""
-    if is_finished(plan) or not plan.get("currentStep"):
-        return []
-    return list(plan["steps"][plan["currentStep"] - 1]["actions"])
-
-
 def step_definition(plan: Plan, app_id: str, apps: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Any] | None:
     """The definition a step drives ``app_id`` toward (the original one when the plan stops the app)."""
     return (plan.get("target") or {}).get(app_id) or (plan.get("original") or {}).get(app_id) or apps.get(app_id)
@@ -77,6 +72,14 @@ def deadline_failure(plan: Plan, now: float) -> tuple[str, bool] | None:
         return failure_reason(plan) or "deadline passed", should_roll_back(plan)
     except DeadlineLabelError:
         return None  # the API validates the labels; an old bad value means "no deadline", not a crash
+
+
+def failed_plan_rollback(plan: Plan, reason: str, *, deployment_id: str, now: float) -> dict:
+    """The rollback plan of ``plan``, failed for ``reason`` (``plan.rollback_plan``, with ``rollbackOf``
+    and ``failureReason``)."""
+    rollback = rollback_plan(plan, deployment_id=deployment_id, now=now)
+    rollback[ROLLBACK_OF], rollback[FAILURE_REASON] = plan["id"], reason
+    return rollback
 
 
 def decide(
