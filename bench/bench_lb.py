@@ -55,6 +55,7 @@ from launchers.waiting import GiveUp, wait_for
 from launchers.zookeeper import Peer, ZooKeeperServer
 from lb.main import edge_of, options_of
 from lb.main import parser as lb_parser
+from lb.marathon import parse_apps
 from lb.render import render, service_block
 from lb.resolver import Resolver
 from lb.state import AppsState
@@ -166,8 +167,9 @@ def in_process_once(body: bytes, url: str, config: Path) -> dict[str, float]:
     edge = edge_of(args)
     service_block.cache_clear()  # a first render, as in a fresh process
     stages = {}
+    gc.disable()  # as --dry does
     started = time.perf_counter()
-    apps = json.loads(body)["apps"]
+    apps = parse_apps(body)
     stages["parse"] = time.perf_counter() - started
     mark = time.perf_counter()
     state = AppsState(options_of(args), Resolver(), frozenset(edge.reserved_ports()))
@@ -180,6 +182,7 @@ def in_process_once(body: bytes, url: str, config: Path) -> dict[str, float]:
     render(routing, edge)
     stages["render"] = time.perf_counter() - mark
     stages["total"] = time.perf_counter() - started
+    gc.enable()
     return stages
 
 

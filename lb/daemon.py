@@ -8,6 +8,7 @@ at start, after every (re)connection of the event stream (events may have been m
 
 from __future__ import annotations
 
+import gc
 import logging
 import queue
 import random
@@ -116,6 +117,9 @@ class Balancer:
         try:
             if everything:
                 self.state.replace_all(self.client.apps())
+                # a snapshot is many long-lived objects: out of the collector's sight, later collections
+                # do not rescan them all
+                gc.freeze()
                 self.metrics.resyncs.inc()
                 self.synced = True
             else:

@@ -7,11 +7,14 @@ and exits; it imports only what rendering needs, since it is timed as a whole pr
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
+import os
 import sys
 from pathlib import Path
 
 from lb.marathon import MarathonClient, MarathonUnavailable
+from lb.model import Routing
 from lb.render import Edge, render
 from lb.services import Options
 from lb.state import AppsState
@@ -94,20 +97,29 @@ def options_of(args: argparse.Namespace) -> Options:
                    bind_addr=args.bind_address)
 
 
-def dry_run(args: argparse.Namespace, client: MarathonClient) -> int:
+def rendered(apps: list[dict], args: argparse.Namespace) -> tuple[Routing, str]:
+    """The routing of `apps` under the flags, and its config text: all that --dry computes."""
     from lb.resolver import Resolver
 
     edge = edge_of(args)
     state = AppsState(options_of(args), Resolver(), frozenset(edge.reserved_ports()))
+    state.replace_all(apps)
+    routing = state.routing()
+    return routing, render(routing, edge)
+
+
+def dry_run(args: argparse.Namespace, client: MarathonClient) -> int:
+    # A one-shot process holding a snapshot of millions of small objects: the cyclic collector would
+    # only rescan them (a third of the run at 3,000 apps), and nothing here makes cycles.
+    gc.disable()
     try:
-        state.replace_all(client.apps())
+        routing, text = rendered(client.apps(), args)
     except MarathonUnavailable as error:
         print(f"balalaika-lb: the API does not answer: {error}", file=sys.stderr)
         return 1
-    routing = state.routing()
     for skip in routing.skipped:
         print(f"balalaika-lb: skipped {skip.app_id} ({skip.reason}): {skip.detail}", file=sys.stderr)
-    sys.stdout.write(render(routing, edge))
+    sys.stdout.write(text)
     return 0
 
 
@@ -116,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     client = MarathonClient(args.marathon or ["http://127.0.0.1:8080"], args.auth_credentials)
     if args.dry:
-        return dry_run(args, client)
+        code = dry_run(args, client)
+        sys.stdout.flush()
+        os._exit(code)  # skip freeing the snapshot object by object: the kernel takes the memory back at once
     from lb.serve import serve
 
     return serve(args, client)

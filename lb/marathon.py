@@ -16,7 +16,15 @@ import urllib.request
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
+
 log = logging.getLogger(__name__)
+
+
+def parse_apps(body: bytes) -> list[dict]:
+    """The apps of a ``/v2/apps`` answer. orjson: a snapshot of 10,000 tasks is megabytes of JSON, which
+    the standard library parses several times slower."""
+    return list(orjson.loads(body)["apps"])
 
 
 class MarathonUnavailable(RuntimeError):
@@ -35,7 +43,8 @@ class MarathonClient:
 
     def apps(self) -> list[dict]:
         """Every app with its tasks (one request: Marathon-LB's snapshot)."""
-        return list(self._get_json("/v2/apps?embed=apps.tasks")["apps"])
+        with self._open("/v2/apps?embed=apps.tasks", {}, self.timeout) as response:
+            return parse_apps(response.read())
 
     def app(self, app_id: str) -> dict | None:
         """One app with its tasks; None when it does not exist (any more)."""
@@ -55,7 +64,7 @@ class MarathonClient:
 
     def _get_json(self, path: str) -> Any:
         with self._open(path, {}, self.timeout) as response:
-            return json.loads(response.read())
+            return orjson.loads(response.read())
 
     def _open(self, path: str, headers: dict[str, str], timeout: float) -> Any:
         errors = []

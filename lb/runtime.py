@@ -25,6 +25,8 @@ def membership_commands(old: Routing, new: Routing, lingering: Lingering = froze
         return None
     commands: list[str] = []
     for before, after in zip(old.services, new.services, strict=True):
+        if before is after:  # an app that did not change keeps its built services
+            continue
         if before.shape() != after.shape():
             return None
         if before.servers == after.servers:

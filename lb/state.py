@@ -41,13 +41,16 @@ class AppsState:
     routes: dict[str, AppRoutes] = field(default_factory=dict)
     owners: dict[int, str] = field(default_factory=dict)  # port -> app id binding it in the last routing
 
-    def replace_all(self, apps: Iterable[Mapping[str, Any]]) -> None:
-        fresh = {str(app.get("id")): dict(app) for app in apps}
+    def replace_all(self, apps: Iterable[dict]) -> None:
+        """Takes a whole snapshot (its dicts are kept, not copied); apps equal to the known ones keep
+        their built routes."""
+        fresh = {str(app.get("id")): app for app in apps}
         for app_id in set(self.apps) - set(fresh):
             self.remove(app_id)
-        for app in fresh.values():
-            if self.apps.get(app["id"]) != app:
-                self.put(app)
+        for app_id, app in fresh.items():
+            if self.apps.get(app_id) != app:
+                self.apps[app_id] = app
+                self._rebuild(app_id)
 
     def put(self, app: Mapping[str, Any]) -> None:
         app_id = str(app.get("id"))
