@@ -65,7 +65,7 @@ class Link:
         if self.connected:
             function(*args)
 
-    # master → agent (master.AgentPort)
+    # master → agent (mesoslocal.master.records.AgentPort)
     def run_task(self, framework_info: dict, task: dict) -> None:
         self._post(self.agent.run_task, framework_info, task)
 
@@ -90,18 +90,18 @@ class Link:
     def ping(self) -> bool:
         return self.connected and self.agent.ping()
 
-    # agent → master (agent.MasterPort)
+    # agent → master (mesoslocal.agent.agent.MasterPort)
     def register_agent(self, agent: Agent, **info: Any) -> str:
-        return self.master.register_agent(self, **info)
+        return self.master.registrar.register(self, **info)
 
     def status_update(self, agent_id: str, framework_id: str, status: dict, latest_state: str) -> None:
-        self._post(self.master.status_update, agent_id, framework_id, status, latest_state)
+        self._post(self.master.forwarder.status_update, agent_id, framework_id, status, latest_state)
 
     def executor_exited(self, agent_id: str, framework_id: str, executor_id: str, wait_status: int | None) -> None:
-        self._post(self.master.executor_exited, agent_id, framework_id, executor_id, wait_status)
+        self._post(self.master.forwarder.executor_exited, agent_id, framework_id, executor_id, wait_status)
 
     def executor_message(self, agent_id: str, framework_id: str, executor_id: str, data: str) -> None:
-        self._post(self.master.executor_message, agent_id, framework_id, executor_id, data)
+        self._post(self.master.forwarder.executor_message, agent_id, framework_id, executor_id, data)
 
 
 class Cluster:

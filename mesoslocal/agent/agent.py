@@ -1,7 +1,7 @@
 """A Mesos agent: runs command tasks, Docker tasks and custom executors, keeps their sandboxes, and feeds the
 status-update pipeline (notes C6, C7, C10, D).
 
-The master reaches the agent only through the `master.AgentPort` messages (run_task, kill_task, ...), and the
+The master reaches the agent only through the `master.records.AgentPort` messages (run_task, kill_task, ...), and the
 agent reaches the master only through its `MasterPort` (register, status_update, executor_exited,
 executor_message), so that an agent could run in another process.
 """

@@ -9,58 +9,66 @@ from __future__ import annotations
 import logging
 import time
 
-from mesoslocal.master.allocator import refuse_seconds
-from mesoslocal.master.records import AgentRecord, Framework, Task
+from mesoslocal.master.agents import AgentRegistry
+from mesoslocal.master.allocator import Allocator, refuse_seconds
+from mesoslocal.master.offers import OfferBook
+from mesoslocal.master.records import AgentRecord, Framework, Offer, Task
 from mesoslocal.wire.resources import Resources
 from mesoslocal.wire.task_status import master_status
 from mesoslocal.wire.validation import check_task_static
 
-log = logging.getLogger("mesoslocal.master")  # one logger name for the whole master, as before the split
+log = logging.getLogger(__name__)
 
 
-class AcceptMixin:
-    """ACCEPT for `Master`: offers in, tasks launched on one agent."""
+class Launcher:
+    """ACCEPT: offers in, tasks launched on one agent. Holds no state: it takes the offers from the book, records
+    the tasks and new executors in their framework and the resources they use in the allocator."""
+
+    def __init__(self, agents: AgentRegistry, offers: OfferBook, allocator: Allocator) -> None:
+        self._agents, self._offers, self._allocator = agents, offers, allocator
 
     def _lost_state(self, framework: Framework) -> str:
         return "TASK_DROPPED" if framework.capable("PARTITION_AWARE") else "TASK_LOST"
 
-    def _validate_offers(self, framework: Framework, offer_ids: list[str]) -> str | None:
+    def _offers_of(self, framework: Framework, offer_ids: list[str]) -> tuple[list[Offer], str | None]:
+        """The offers an ACCEPT names, or the reason they cannot be used together (C5 step 1)."""
         if not offer_ids:
-            return "No offers specified"
+            return [], "No offers specified"
         if len(set(offer_ids)) != len(offer_ids):
-            return "Duplicate offers in the request"
+            return [], "Duplicate offers in the request"
+        offers = []
         for offer_id in offer_ids:
-            offer = self.offers.get(offer_id)
+            offer = self._offers.get(offer_id)
             if offer is None:
-                return f"Offer {offer_id} is no longer valid"
+                return [], f"Offer {offer_id} is no longer valid"
             if offer.framework_id != framework.id:
-                return f"Offer {offer_id} has invalid framework"
-        if len({self.offers[o].agent_id for o in offer_ids}) > 1:
-            return "Aggregated offers must belong to one single agent"
-        return None
+                return [], f"Offer {offer_id} has invalid framework"
+            offers.append(offer)
+        if len({o.agent_id for o in offers}) > 1:
+            return [], "Aggregated offers must belong to one single agent"
+        return offers, None
 
     def accept(self, framework: Framework, body: dict) -> None:
         offer_ids = [o.get("value") for o in body.get("offer_ids", [])]
         launches = [t for op in body.get("operations", []) if op.get("type") == "LAUNCH"
                     for t in op.get("launch", {}).get("task_infos", [])]
-        error = self._validate_offers(framework, offer_ids)
+        offers, error = self._offers_of(framework, offer_ids)
         if error:
             for offer_id in offer_ids:
-                offer = self.offers.get(offer_id)
+                offer = self._offers.get(offer_id)
                 if offer and offer.framework_id == framework.id:
-                    self._remove_offer(offer)
+                    self._offers.take(offer)
             for task in launches:
                 self._reject(framework, task, self._lost_state(framework), "REASON_INVALID_OFFERS",
                              f"Task launched with invalid offers: {error}")
-            self.schedule_allocation()
+            self._offers.schedule_allocation()
             return
-        offers = [self.offers[o] for o in offer_ids]
-        agent = self.agents[offers[0].agent_id]
+        agent = self._agents[offers[0].agent_id]
         pool = Resources()
         for offer in offers:
-            self._remove_offer(offer)
+            self._offers.take(offer)
             pool = pool + offer.resources
-        if agent.state != "active":
+        if not agent.active:
             reason, message = (("REASON_AGENT_REMOVED", "Agent removed") if agent.state == "removed"
                                else ("REASON_AGENT_DISCONNECTED", "Agent disconnected"))
             for task in launches:
@@ -76,15 +84,15 @@ class AcceptMixin:
                                  "The `id` field is not allowed for LAUNCH operations")
                     continue
                 pool = self._launch(framework, agent, task, pool)
-        self.allocator.refuse(framework.id, agent.id, pool, refuse_seconds(body.get("filters")), time.monotonic())
-        self.schedule_allocation()
+        self._allocator.refuse(framework.id, agent.id, pool, refuse_seconds(body.get("filters")), time.monotonic())
+        self._offers.schedule_allocation()
 
     def _launch(self, framework: Framework, agent: AgentRecord, task: dict, pool: Resources) -> Resources:
         """Validate and launch one task from `pool`; returns what is left of the pool (C5 steps 3–4)."""
         task_id = task["task_id"]["value"]
         error = check_task_static(task)
         executor = task.get("executor")
-        known_executor = executor and framework.executors.get(agent.id, {}).get(executor["executor_id"]["value"])
+        known_executor = executor and framework.executor(agent.id, executor["executor_id"]["value"])
         if error is None:
             if task_id in framework.tasks:
                 error = f"Task has duplicate ID: {task_id}"
@@ -110,8 +118,8 @@ class AcceptMixin:
             executor = dict(executor, framework_id={"value": framework.id})
             task["executor"] = executor
             if not known_executor:
-                framework.executors.setdefault(agent.id, {})[executor["executor_id"]["value"]] = executor
-        self.allocator.use(agent.id, need)
+                framework.add_executor(agent.id, executor)
+        self._allocator.use(agent.id, need)
         record = Task(task, framework.id, agent.id, Resources.from_v1(task["resources"]),
                       executor["executor_id"]["value"] if executor else "")
         record.statuses.append({"state": "TASK_STAGING", "timestamp": time.time()})

@@ -1,121 +1,48 @@
-"""Framework lifecycle: SUBSCRIBE (first registration and failover), a scheduler stream ending, the
-failover timeout, and TEARDOWN (notes C9).
-
-A removed framework id is remembered forever, so a scheduler that comes back with it is refused.
-"""
+"""The framework registry: which frameworks the master knows, and which ids it has removed for good (notes C9)."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import time
+from collections import deque
+from collections.abc import Iterator
 
 from mesoslocal.master.records import Framework, Subscription
-from mesoslocal.wire.resources import Resources
-from mesoslocal.wire.task_status import is_terminal
 
-log = logging.getLogger("mesoslocal.master")  # one logger name for the whole master, as before the split
+COMPLETED_FRAMEWORKS_KEEP = 50
 
 
-class FrameworksMixin:
-    """The frameworks registry of `Master`: who is subscribed, who may fail over, who is gone."""
+class FrameworkRegistry:
+    """Active frameworks by id (subscribed, or disconnected within their failover timeout, or recovered from an
+    agent), the last few removed ones for /state, and every removed id, so a scheduler that comes back with one is
+    refused. The framework lifecycle (lifecycle.py) is the only one that adds or retires a framework."""
 
-    def subscribe(self, call: dict, subscription: Subscription) -> None:
-        info = dict(call["subscribe"]["framework_info"])
-        framework_id = info.get("id", {}).get("value")
-        if framework_id in self.removed_framework_ids:
-            log.info("framework %s refused: it has been removed", framework_id)
-            subscription.send({"type": "ERROR", "error": {"message": "Framework has been removed"}})
-            subscription.close()
-            return
-        framework = self.frameworks.get(framework_id) if framework_id else None
-        if framework is None:
-            framework_id = framework_id or self.ids.framework()
-            info["id"] = {"value": framework_id}
-            framework = Framework(framework_id, info)
-            self.frameworks[framework_id] = framework
-            self.allocator.add_framework(framework_id)
-            log.info("framework %s (%s) registered", framework_id, info.get("name"))
-        else:
-            info["id"] = {"value": framework_id}
-            for kept in ("user", "checkpoint", "principal"):
-                if kept in framework.info:
-                    info[kept] = framework.info[kept]
-            framework.info = info
-            framework.reregistered_time = time.time()
-            framework.recovered = False
-            if framework.failover_handle:
-                framework.failover_handle.cancel()
-                framework.failover_handle = None
-            if framework.subscription is not None:
-                log.info("framework %s failed over to a new stream", framework_id)
-                framework.subscription.send({"type": "ERROR", "error": {"message": "Framework failed over"}})
-                framework.subscription.close()
-            self._discard_offers(framework, rescind=False)
-            self.allocator.revive(framework_id)  # suppression resets to the (absent) suppressed_roles
-            log.info("framework %s re-subscribed", framework_id)
-        framework.subscription = subscription
-        self.allocator.set_active(framework_id, True)
-        subscription.send({"type": "SUBSCRIBED", "subscribed": {
-            "framework_id": {"value": framework_id}, "heartbeat_interval_seconds": self.heartbeat_interval,
-            "master_info": self.master_info()}})
-        subscription.send({"type": "HEARTBEAT"})
-        for agent in self.agents.values():
-            if agent.state == "active":
-                agent.port_handle.resend_unacknowledged(framework_id)
-        self.schedule_allocation()
+    def __init__(self) -> None:
+        self._active: dict[str, Framework] = {}
+        self._completed: deque[Framework] = deque(maxlen=COMPLETED_FRAMEWORKS_KEEP)
+        self._removed_ids: set[str] = set()
 
-    def stream_closed(self, subscription: Subscription) -> None:
-        """The scheduler's stream ended: disconnect, keep tasks, start the failover timer (C9)."""
-        subscription.closed = True
-        for framework in self.frameworks.values():
-            if framework.subscription is subscription:
-                break
-        else:
-            return
-        framework.subscription = None
-        framework.unregistered_time = time.time()
-        self.allocator.set_active(framework.id, False)
-        self._discard_offers(framework, rescind=False)
-        timeout = float(framework.info.get("failover_timeout", 0.0))
-        log.info("framework %s disconnected; failover timeout %.1fs", framework.id, timeout)
-        framework.failover_handle = asyncio.get_running_loop().call_later(
-            timeout, self._failover_expired, framework.id)
+    def get(self, framework_id: str) -> Framework | None:
+        return self._active.get(framework_id)
 
-    def _failover_expired(self, framework_id: str) -> None:
-        framework = self.frameworks.get(framework_id)
-        if framework is not None and not framework.connected:
-            log.info("framework %s failover timeout expired", framework_id)
-            self.remove_framework(framework)
+    def __getitem__(self, framework_id: str) -> Framework:
+        return self._active[framework_id]
 
-    def remove_framework(self, framework: Framework) -> None:
-        """TEARDOWN or failover expiry: kill everything, forget the id forever (C9)."""
-        log.info("removing framework %s", framework.id)
-        if framework.failover_handle:
-            framework.failover_handle.cancel()
-        self._discard_offers(framework, rescind=False)
-        for agent in self.agents.values():
-            if agent.state == "active":
-                agent.port_handle.shutdown_framework(framework.id)
-        for task in list(framework.tasks.values()) + list(framework.unreachable.values()):
-            if not task.released and task.agent_id in self.agents:
-                self.allocator.release(task.agent_id, task.resources)
-            if not is_terminal(task.state):
-                task.state = "TASK_KILLED"
-                task.statuses.append({"state": "TASK_KILLED", "timestamp": time.time()})
-            framework.completed.append(task)
-        for agent_id, executors in framework.executors.items():
-            for executor in executors.values():
-                self.allocator.release(agent_id, Resources.from_v1(executor.get("resources", [])))
-        framework.tasks.clear()
-        framework.unreachable.clear()
-        framework.executors.clear()
-        self.allocator.remove_framework(framework.id)
-        del self.frameworks[framework.id]
-        self.removed_framework_ids.add(framework.id)
-        framework.unregistered_time = time.time()
-        self.completed_frameworks.append(framework)
-        if framework.subscription:
-            framework.subscription.close()
-            framework.subscription = None
-        self.schedule_allocation()
+    def __iter__(self) -> Iterator[Framework]:
+        return iter(list(self._active.values()))
+
+    def completed(self) -> list[Framework]:
+        return list(self._completed)
+
+    def is_removed(self, framework_id: str | None) -> bool:
+        return framework_id in self._removed_ids
+
+    def with_subscription(self, subscription: Subscription) -> Framework | None:
+        return next((f for f in self._active.values() if f.subscription is subscription), None)
+
+    def add(self, framework: Framework) -> None:
+        self._active[framework.id] = framework
+
+    def retire(self, framework: Framework) -> None:
+        """Forget an active framework; its id is never accepted again."""
+        del self._active[framework.id]
+        self._removed_ids.add(framework.id)
+        self._completed.append(framework)

@@ -11,7 +11,8 @@ import logging
 
 from aiohttp import web
 
-from mesoslocal.master.master import Master, Subscription
+from mesoslocal.master.master import Master
+from mesoslocal.master.records import Subscription
 from mesoslocal.wire import recordio
 from mesoslocal.wire.ids import new_stream_id
 from mesoslocal.wire.validation import check_call, check_call_shape
@@ -94,16 +95,16 @@ async def scheduler_endpoint(request: web.Request) -> web.StreamResponse:
                           f"currently associated with framework ID {framework.id}")
     kind = call["type"]
     handlers = {
-        "TEARDOWN": lambda: master.remove_framework(framework),
-        "ACCEPT": lambda: master.accept(framework, call["accept"]),
-        "DECLINE": lambda: master.decline(framework, call["decline"]),
-        "REVIVE": lambda: master.revive(framework),
-        "SUPPRESS": lambda: master.suppress(framework),
-        "KILL": lambda: master.kill(framework, call["kill"]),
-        "SHUTDOWN": lambda: master.shutdown_executor(framework, call["shutdown"]),
-        "ACKNOWLEDGE": lambda: master.acknowledge(framework, call["acknowledge"]),
-        "RECONCILE": lambda: master.reconcile(framework, call["reconcile"]),
-        "MESSAGE": lambda: master.message(framework, call["message"]),
+        "TEARDOWN": lambda: master.lifecycle.remove(framework),
+        "ACCEPT": lambda: master.launcher.accept(framework, call["accept"]),
+        "DECLINE": lambda: master.offers.decline(framework, call["decline"]),
+        "REVIVE": lambda: master.offers.revive(framework),
+        "SUPPRESS": lambda: master.offers.suppress(framework),
+        "KILL": lambda: master.calls.kill(framework, call["kill"]),
+        "SHUTDOWN": lambda: master.calls.shutdown_executor(framework, call["shutdown"]),
+        "ACKNOWLEDGE": lambda: master.forwarder.acknowledge(framework, call["acknowledge"]),
+        "RECONCILE": lambda: master.calls.reconcile(framework, call["reconcile"]),
+        "MESSAGE": lambda: master.calls.message(framework, call["message"]),
     }
     if kind == "UNKNOWN":
         return _text(501)
@@ -121,7 +122,7 @@ async def _stream(request: web.Request, master: Master, call: dict) -> web.Strea
                                                        "Mesos-Stream-Id": subscription.stream_id})
     response.enable_chunked_encoding()
     await response.prepare(request)
-    master.subscribe(call, subscription)
+    master.lifecycle.subscribe(call, subscription)
     try:
         while True:
             try:
@@ -141,7 +142,7 @@ async def _stream(request: web.Request, master: Master, call: dict) -> web.Strea
     except ConnectionError:
         pass
     finally:
-        master.stream_closed(subscription)
+        master.lifecycle.stream_closed(subscription)
     return response
 
 

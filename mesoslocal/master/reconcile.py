@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
+from mesoslocal.master.agents import AgentRegistry
+from mesoslocal.master.records import Framework, Task
 from mesoslocal.wire.task_status import master_status
 
 REASON = "REASON_RECONCILIATION"
 
 
-def _latest(task) -> dict:
+def _latest(task: Task) -> dict:
     fields: dict = {"agent_id": {"value": task.agent_id}}
     latest = task.latest or {}
     if task.executor_id or "executor_id" in latest:
@@ -22,7 +24,7 @@ def _latest(task) -> dict:
     return master_status(task.id, task.state, REASON, "Reconciliation: Latest task state", **fields)
 
 
-def answers(framework, tasks: list[dict], agents: Mapping) -> Iterator[dict]:
+def answers(framework: Framework, tasks: list[dict], agents: AgentRegistry) -> Iterator[dict]:
     """The updates for a RECONCILE of `tasks` ([] = implicit: every active task)."""
     if not tasks:
         for task in framework.tasks.values():
@@ -31,12 +33,12 @@ def answers(framework, tasks: list[dict], agents: Mapping) -> Iterator[dict]:
     aware = framework.capable("PARTITION_AWARE")
     for item in tasks:
         task_id = item["task_id"]["value"]
-        task = framework.tasks.get(task_id) or framework.unreachable.get(task_id)
+        task = framework.find(task_id)
         if task is not None:
             yield _latest(task)
             continue
         agent_id = item.get("agent_id", {}).get("value")
-        agent = agents.get(agent_id) if agent_id else None
+        agent = agents.get(agent_id)
         if agent is None:
             state, message = ("TASK_UNKNOWN" if aware else "TASK_LOST"), "Reconciliation: Task is unknown"
         elif agent.state == "active":

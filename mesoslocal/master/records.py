@@ -1,13 +1,11 @@
-"""What the master keeps: its records of frameworks, agents, offers and tasks, and the agent port.
+"""What the master keeps about frameworks, agents, offers and tasks, and the port through which it talks to an agent.
 
-Plain dataclasses with no behaviour beyond small accessors, shared by every part of `Master`
-(mesoslocal.master) and read by `state_json`; kept apart so that the mixins can name them without
-importing the master itself.
+Plain records. Which component may change which record is said in master.py; the moves of a task between a
+framework's tables are methods here so that every component moves it the same way.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -50,12 +48,19 @@ class Task:
     statuses: list[dict] = field(default_factory=list)
     latest: dict | None = None  # last status forwarded (for reconciliation)
     sent_uuids: dict[str, str] = field(default_factory=dict)  # uuid -> state, of forwarded agent updates
-    released: bool = False
+    released: bool = False  # its resources went back to the allocator
     unreachable_time: float | None = None
 
     @property
     def id(self) -> str:
         return self.info["task_id"]["value"]
+
+    def enter(self, state: str, timestamp: float, latest: dict | None = None) -> None:
+        """A state the master decided (not an agent's update): recorded in `statuses` as /state shows them."""
+        self.state = state
+        if latest is not None:
+            self.latest = latest
+        self.statuses.append({"state": state, "timestamp": timestamp})
 
 
 @dataclass
@@ -68,19 +73,20 @@ class Offer:
 
 @dataclass
 class Framework:
+    """A framework and its tasks: active ones (terminal until acknowledged included), unreachable ones, the last
+    COMPLETED_KEEP completed ones, and its executors per agent."""
+
     id: str
     info: dict
     subscription: Subscription | None = None
     tasks: dict[str, Task] = field(default_factory=dict)
     unreachable: dict[str, Task] = field(default_factory=dict)
     completed: deque[Task] = field(default_factory=lambda: deque(maxlen=COMPLETED_KEEP))
-    offers: dict[str, Offer] = field(default_factory=dict)
     executors: dict[str, dict[str, dict]] = field(default_factory=dict)  # agent -> executor id -> info
     registered_time: float = field(default_factory=time.time)
     unregistered_time: float = 0.0
     reregistered_time: float | None = None
-    failover_handle: asyncio.TimerHandle | None = None
-    recovered: bool = False
+    recovered: bool = False  # known from an agent's re-registration, not (yet) re-subscribed
 
     @property
     def connected(self) -> bool:
@@ -93,6 +99,27 @@ class Framework:
         if self.subscription is not None:
             self.subscription.send(event)
 
+    # -- its tables ---------------------------------------------------------------------------------------------
+    def find(self, task_id: str) -> Task | None:
+        """An active or unreachable task."""
+        return self.tasks.get(task_id) or self.unreachable.get(task_id)
+
+    def complete(self, task: Task) -> None:
+        self.tasks.pop(task.id, None)
+        self.unreachable.pop(task.id, None)
+        self.completed.append(task)
+
+    def make_unreachable(self, task: Task, unreachable_time: float) -> None:
+        self.tasks.pop(task.id, None)
+        task.unreachable_time = unreachable_time
+        self.unreachable[task.id] = task
+
+    def executor(self, agent_id: str, executor_id: str) -> dict | None:
+        return self.executors.get(agent_id, {}).get(executor_id)
+
+    def add_executor(self, agent_id: str, executor: dict) -> None:
+        self.executors.setdefault(agent_id, {})[executor["executor_id"]["value"]] = executor
+
 
 @dataclass
 class AgentRecord:
@@ -104,9 +131,12 @@ class AgentRecord:
     total: Resources
     port_handle: AgentPort
     registered_time: float = field(default_factory=time.time)
-    last_pong: float = field(default_factory=time.monotonic)
     state: str = "active"  # active | unreachable | removed
-    pending_kills: list[tuple[str, str]] = field(default_factory=list)
+    pending_kills: list[tuple[str, str]] = field(default_factory=list)  # (framework, task) to kill when it returns
+
+    @property
+    def active(self) -> bool:
+        return self.state == "active"
 
     def info(self) -> dict:
         return agent_info(self.id, self.hostname, self.port, self.total, self.attributes)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from mesoslocal.master.http_scheduler import MASTER_KEY
-from mesoslocal.master.master import AgentRecord, Framework, Master, Offer, Task
+from mesoslocal.master.master import Master
+from mesoslocal.master.records import AgentRecord, Framework, Offer, Task
 from mesoslocal.wire.resources import Resources
 from mesoslocal.wire.state_json import BUILD, VERSION, flatten_attributes
 
@@ -31,14 +32,14 @@ def offer_json(offer: Offer) -> dict:
             "allocation_info": {"role": "*"}, "resources": offer.resources.flatten()}
 
 
-def framework_json(framework: Framework, active: bool = True) -> dict:
+def framework_json(framework: Framework, offers: list[Offer], active: bool = True) -> dict:
     info = framework.info
     used = Resources()
     for task in framework.tasks.values():
         if not task.released:
             used = used + task.resources
     offered = Resources()
-    for offer in framework.offers.values():
+    for offer in offers:
         offered = offered + offer.resources
     body = {"id": framework.id, "name": info.get("name", ""), "hostname": info.get("hostname", ""),
             "webui_url": info.get("webui_url", ""), "active": active and framework.connected,
@@ -52,7 +53,7 @@ def framework_json(framework: Framework, active: bool = True) -> dict:
             "tasks": [task_json(t) for t in framework.tasks.values()],
             "unreachable_tasks": [task_json(t) for t in framework.unreachable.values()],
             "completed_tasks": [task_json(t) for t in framework.completed],
-            "offers": [offer_json(o) for o in framework.offers.values()],
+            "offers": [offer_json(o) for o in offers],
             "executors": [{"executor_id": e["executor_id"]["value"], "name": e.get("name", ""),
                            "framework_id": framework.id, "slave_id": agent_id,
                            "resources": Resources.from_v1(e.get("resources", [])).flatten()}
@@ -76,20 +77,24 @@ def agent_json(master: Master, agent: AgentRecord) -> dict:
                                                  "AGENT_DRAINING", "TASK_RESOURCE_LIMITS"]}
 
 
+def _frameworks_json(master: Master) -> dict:
+    return {"frameworks": [framework_json(f, master.offers.held_by(f.id)) for f in master.frameworks],
+            "completed_frameworks": [framework_json(f, [], active=False) for f in master.frameworks.completed()]}
+
+
 def master_state(master: Master) -> dict:
     pid = f"master@{master.ip}:{master.port}"
-    active = [a for a in master.agents.values() if a.state == "active"]
+    active = master.agents.active()
     return {"version": VERSION, "git_tag": VERSION, "build_date": BUILD["build_date"],
             "build_time": BUILD["build_time"], "build_user": BUILD["build_user"],
             "start_time": master.start_time, "elected_time": master.start_time, "id": master.id, "pid": pid,
             "hostname": master.hostname, "leader": pid,
             "leader_info": {"id": master.id, "pid": pid, "port": master.port, "hostname": master.hostname},
             "activated_slaves": len(active), "deactivated_slaves": 0,
-            "unreachable_slaves": sum(1 for a in master.agents.values() if a.state == "unreachable"),
+            "unreachable_slaves": sum(1 for a in master.agents if a.state == "unreachable"),
             "flags": {k: str(v) for k, v in master.flags.items()},
             "slaves": [agent_json(master, a) for a in active],
-            "frameworks": [framework_json(f) for f in master.frameworks.values()],
-            "completed_frameworks": [framework_json(f, active=False) for f in master.completed_frameworks],
+            **_frameworks_json(master),
             "orphan_tasks": [], "unregistered_frameworks": [], "recovered_slaves": []}
 
 
@@ -107,15 +112,13 @@ async def _state(request: web.Request) -> web.Response:
 
 async def _frameworks(request: web.Request) -> web.Response:
     master = request.app[MASTER_KEY]
-    return web.json_response({"frameworks": [framework_json(f) for f in master.frameworks.values()],
-                              "completed_frameworks": [framework_json(f, False) for f in master.completed_frameworks],
-                              "unregistered_frameworks": []})
+    return web.json_response({**_frameworks_json(master), "unregistered_frameworks": []})
 
 
 async def _slaves(request: web.Request) -> web.Response:
     master = request.app[MASTER_KEY]
-    return web.json_response({"slaves": [agent_json(master, a) for a in master.agents.values()
-                                         if a.state == "active"], "recovered_slaves": []})
+    return web.json_response({"slaves": [agent_json(master, a) for a in master.agents.active()],
+                              "recovered_slaves": []})
 
 
 async def _redirect(request: web.Request) -> web.Response:
