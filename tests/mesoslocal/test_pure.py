@@ -1,8 +1,11 @@
-"""Pure parts: resources arithmetic, the allocator's filters, RecordIO, call validation, task states."""
+"""Pure parts: resources arithmetic, the allocator's filters, RecordIO, call validation, task states, liveness."""
 
 from __future__ import annotations
 
+from mesoslocal.master.agents import AgentRegistry
 from mesoslocal.master.allocator import Allocator, refuse_seconds
+from mesoslocal.master.liveness import Liveness
+from mesoslocal.master.records import AgentRecord
 from mesoslocal.wire import recordio
 from mesoslocal.wire.resources import Resources, split_ports
 from mesoslocal.wire.task_status import TERMINAL_STATES, is_terminal, releases_resources
@@ -76,3 +79,27 @@ def test_terminal_states_are_those_of_mesos() -> None:
                   "TASK_UNKNOWN"):
         assert not is_terminal(state)
     assert releases_resources("TASK_UNREACHABLE") and not releases_resources("TASK_UNKNOWN")
+
+
+class _Port:
+    def __init__(self) -> None:
+        self.answers = True
+
+    def ping(self) -> bool:
+        return self.answers
+
+
+def test_liveness_counts_silence_from_the_last_answer() -> None:
+    agents, port = AgentRegistry(), _Port()
+    agent = AgentRecord("a", "host", "127.0.0.1", 5051, [], Resources(), port)  # type: ignore[arg-type]
+    agents.add(agent)
+    liveness = Liveness(agents, timeout=10.0)
+    liveness.registered("a", now=100.0)
+    port.answers = False
+    assert liveness.silent(now=109.0) == []
+    port.answers = True
+    assert liveness.silent(now=115.0) == []  # answered: silence counts from here
+    port.answers = False
+    assert liveness.silent(now=124.0) == [] and liveness.silent(now=125.0) == [agent]
+    agents.mark_unreachable(agent)
+    assert liveness.silent(now=200.0) == []  # only active agents are pinged
