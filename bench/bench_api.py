@@ -20,12 +20,12 @@ from pathlib import Path
 
 import requests
 
-from cli.stack.process import Daemon, free_port, port_answers
-from cli.stack.waiting import wait_for
-from cli.stack.zookeeper import Peer, ZooKeeperServer
 from framework.model import normalize_app
 from framework.store import Store, connect, wait_all
 from framework.timeutil import now_ts
+from launchers.process import Daemon, free_port, port_answers
+from launchers.waiting import wait_for
+from launchers.zookeeper import Peer, ZooKeeperServer
 
 APPS = Path(__file__).resolve().parents[1] / "tests/data/marathon/apps-1000-real-shaped.json"
 ROOT = "/balalaika"

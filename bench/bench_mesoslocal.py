@@ -23,8 +23,8 @@ from pymesos import MesosSchedulerDriver, Scheduler
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cli.stack.process import free_port  # noqa: E402
-from cli.stack.waiting import wait_for  # noqa: E402
+from launchers.process import free_port  # noqa: E402
+from launchers.waiting import wait_for  # noqa: E402
 
 
 class Launcher(Scheduler):

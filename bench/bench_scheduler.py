@@ -13,7 +13,7 @@ The standby notices only when ZooKeeper expires the dead leader's session, so th
 session timeout (`--zk-session-timeout`); ZooKeeper runs with a 500 ms tick so that timeouts down to 1 s
 are granted (the server clamps a session timeout to [2, 20] ticks).
 
-ZooKeeper (cli.stack.zookeeper) and the schedulers are subprocesses; mesoslocal runs in this process.
+ZooKeeper (launchers.zookeeper) and the schedulers are subprocesses; mesoslocal runs in this process.
 Everything is stopped at the end.
 """
 
@@ -33,12 +33,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cli.stack.process import Daemon, free_port  # noqa: E402
-from cli.stack.waiting import wait_for  # noqa: E402
-from cli.stack.zookeeper import Peer, ZooKeeperServer  # noqa: E402
 from framework.model import normalize_app  # noqa: E402
 from framework.store import Store, connect, current_leader  # noqa: E402
 from framework.timeutil import now_ts, parse_ts  # noqa: E402
+from launchers.process import Daemon, free_port  # noqa: E402
+from launchers.waiting import wait_for  # noqa: E402
+from launchers.zookeeper import Peer, ZooKeeperServer  # noqa: E402
 from mesoslocal.cluster import LocalCluster  # noqa: E402
 
 SCHEDULER = str(Path(sys.executable).parent / "balalaika-scheduler")

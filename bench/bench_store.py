@@ -20,9 +20,9 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from cli.stack.process import free_port
-from cli.stack.zookeeper import Peer, ZooKeeperServer
 from framework.store import Mirror, Store, connect, wait_all
+from launchers.process import free_port
+from launchers.zookeeper import Peer, ZooKeeperServer
 
 APPS_FILE = Path(__file__).resolve().parents[1] / "tests/data/marathon/apps-1000-real-shaped.json"
 VERSION = "2026-11-26T20:00:00.000Z"

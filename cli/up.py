@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cli.stack.docker import DockerDaemon
-from cli.stack.process import Daemon
-from cli.stack.waiting import GiveUp, WaitTimeout, wait_for
-from cli.stack.zookeeper import Peer, ZooKeeperServer
+from launchers.docker import DockerDaemon
+from launchers.process import Daemon
+from launchers.waiting import GiveUp, WaitTimeout, wait_for
+from launchers.zookeeper import Peer, ZooKeeperServer
 
 START_TIMEOUT = 90.0
 RESTARTS = 3

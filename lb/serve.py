@@ -8,12 +8,12 @@ import logging
 import signal
 import sys
 
-from cli.stack.process import free_port
-from cli.stack.waiting import GiveUp, WaitTimeout
+from launchers.haproxy import HAProxy, HAProxyError, check_config
+from launchers.process import free_port
+from launchers.waiting import GiveUp, WaitTimeout
 from lb.admin import AdminPages, AdminServer
 from lb.apply import Applier, ApplyError
 from lb.daemon import RELOAD, RESYNC, Balancer, Timing
-from lb.haproxy import HAProxy, HAProxyError, check_config
 from lb.main import edge_of, options_of
 from lb.marathon import MarathonClient
 from lb.metrics import LbMetrics

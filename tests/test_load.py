@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from cli.stack.process import free_port
+from launchers.process import free_port
 from tests.load import LoadCounter
 from tests.waiting import wait_for
 

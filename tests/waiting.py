@@ -1,5 +1,5 @@
 """Tests wait on conditions with a deadline, never on bare sleeps."""
 
-from cli.stack.waiting import WaitTimeout, wait_for
+from launchers.waiting import WaitTimeout, wait_for
 
 __all__ = ["WaitTimeout", "wait_for"]

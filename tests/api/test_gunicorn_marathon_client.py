@@ -10,7 +10,7 @@ import requests
 from marathon import MarathonApp, MarathonClient
 from marathon.exceptions import MarathonHttpError
 
-from cli.stack.process import Daemon, free_port, port_answers
+from launchers.process import Daemon, free_port, port_answers
 from tests.api.conftest import ROOT, running_task
 from tests.waiting import wait_for
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from cli.stack.process import Daemon, free_port, port_answers
+from launchers.process import Daemon, free_port, port_answers
 from tests.api.conftest import ROOT
 from tests.waiting import wait_for
 

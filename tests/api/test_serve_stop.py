@@ -8,7 +8,7 @@ import time
 
 import requests
 
-from cli.stack.process import Daemon, free_port, port_answers
+from launchers.process import Daemon, free_port, port_answers
 from tests.api.conftest import ROOT
 from tests.waiting import wait_for
 

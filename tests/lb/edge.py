@@ -7,9 +7,9 @@ from pathlib import Path
 
 import requests
 
-from cli.stack.process import Daemon, free_port
-from cli.stack.waiting import GiveUp
 from cli.up import bin_path
+from launchers.process import Daemon, free_port
+from launchers.waiting import GiveUp
 from tests.waiting import wait_for
 
 
@@ -69,7 +69,7 @@ class EdgeProcess:
         return found
 
     def runtime(self, command: str) -> str:
-        from lb.haproxy import HAProxy
+        from launchers.haproxy import HAProxy
 
         return HAProxy(self.config, self.home).runtime_command(command)
 

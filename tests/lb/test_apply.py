@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from launchers.haproxy import check_config
 from lb.apply import RELOAD, UNCHANGED, Applier
-from lb.haproxy import check_config
 from lb.render import Edge
 from lb.services import Options, app_routes, route
 from tests.lb.apps import app, task

@@ -66,7 +66,7 @@ def test_dry_renders_every_real_shaped_app_into_a_valid_config(recorded_api, tmp
 
 
 def test_dry_says_when_the_api_does_not_answer(tmp_path):
-    from cli.stack.process import free_port
+    from launchers.process import free_port
 
     result = subprocess.run([bin_path("balalaika-lb"), "--marathon", f"http://127.0.0.1:{free_port()}", "--dry"],
                             capture_output=True, text=True, timeout=60, check=False)

@@ -6,7 +6,7 @@ restarts and config reloads. Membership changes must not reload HAProxy at all.
 
 from __future__ import annotations
 
-from cli.stack.process import free_port
+from launchers.process import free_port
 from tests.load import LoadCounter
 from tests.waiting import wait_for
 

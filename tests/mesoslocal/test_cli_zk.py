@@ -12,7 +12,7 @@ from pathlib import Path
 import requests
 from kazoo.client import KazooClient
 
-from cli.stack.process import free_port
+from launchers.process import free_port
 from mesoslocal.cluster import LocalCluster
 from tests.mesoslocal.sched import command_task, running_driver
 from tests.waiting import wait_for

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from cli.stack.docker import TEST_IMAGE
-from cli.stack.process import free_port
+from launchers.docker import TEST_IMAGE
+from launchers.process import free_port
 from mesoslocal.agent.docker_runner import (
     LABEL_CONTAINER_ID,
     DockerTaskRunner,

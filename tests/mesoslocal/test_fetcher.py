@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.stack.docker import TEST_IMAGE
+from launchers.docker import TEST_IMAGE
 from mesoslocal.agent.fetcher import FetchError, archive_format, destination, fetch_all, source_kind, uri_basename
 from mesoslocal.cluster import LocalCluster
 from tests.mesoslocal.sched import command_task, running_driver, scalar

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from aiohttp import web
 
-from cli.stack.process import free_port
+from launchers.process import free_port
 from mesoslocal.agent.health import HealthChecker, HealthPolicy, HealthState, Verdict
 
 # --- the pure state machine ---------------------------------------------------------------------------------

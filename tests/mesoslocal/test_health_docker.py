@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from cli.stack.docker import TEST_IMAGE
+from launchers.docker import TEST_IMAGE
 from mesoslocal.cluster import LocalCluster
 from tests.mesoslocal.sched import command_task, first_port, ports, running_driver
 from tests.waiting import wait_for

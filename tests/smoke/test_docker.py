@@ -1,9 +1,13 @@
-"""The Docker fixture runs real containers from the offline image and publishes their ports."""
+"""The Docker fixture runs real containers from the offline image and publishes their ports, and where Docker
+cannot run it skips only where Docker is not required."""
 
 import urllib.request
 
-from cli.stack.docker import TEST_IMAGE
-from cli.stack.process import free_port
+import pytest
+
+from launchers.docker import TEST_IMAGE
+from launchers.process import free_port
+from tests.fixtures.docker import docker_requirement
 from tests.waiting import wait_for
 
 
@@ -19,3 +23,22 @@ def test_container_httpd_answers_on_published_port(docker_daemon) -> None:
     finally:
         docker_daemon.docker("rm", "-f", name)
     assert name not in docker_daemon.docker("ps", "-a", "--format", "{{.Names}}").split()
+
+
+@pytest.mark.parametrize(("environ", "required"), [
+    ({}, None),
+    ({"CI": "true"}, "CI=true"),
+    ({"CI": "1"}, "CI=1"),
+    ({"CI": "false"}, None),
+    ({"BALALAIKA_REQUIRE_DOCKER": "1"}, "BALALAIKA_REQUIRE_DOCKER=1"),
+    ({"BALALAIKA_REQUIRE_DOCKER": "yes", "CI": "false"}, "BALALAIKA_REQUIRE_DOCKER=yes"),
+    ({"BALALAIKA_REQUIRE_DOCKER": "0", "CI": "true"}, None),
+    ({"BALALAIKA_REQUIRE_DOCKER": "", "CI": "true"}, None),
+])
+def test_docker_is_required_in_ci_or_when_asked(environ, required) -> None:
+    assert docker_requirement(environ) == required
+
+
+def test_an_unclear_requirement_is_refused() -> None:
+    with pytest.raises(ValueError, match="BALALAIKA_REQUIRE_DOCKER"):
+        docker_requirement({"BALALAIKA_REQUIRE_DOCKER": "maybe"})

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cli.stack.process import free_port
+from launchers.process import free_port
 
 
 class _Hello(http.server.BaseHTTPRequestHandler):

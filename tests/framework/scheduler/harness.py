@@ -13,12 +13,12 @@ from pathlib import Path
 
 from kazoo.exceptions import NoNodeError
 
-from cli.stack.process import Daemon
 from framework.deploy.plan import make_plan
 from framework.deploy.versions import stamped
 from framework.model import normalize_app
 from framework.store import AppChange, Store, connect
 from framework.timeutil import now_ts
+from launchers.process import Daemon
 from tests.waiting import wait_for
 
 SCHEDULER = str(Path(sys.executable).parent / "balalaika-scheduler")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from cli.stack.docker import TEST_IMAGE
+from launchers.docker import TEST_IMAGE
 from tests.fixtures.mesoslocal import private_ports_resources
 from tests.framework.scheduler.harness import SchedulerCluster
 from tests.waiting import wait_for

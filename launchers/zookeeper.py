@@ -6,8 +6,8 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from cli.stack.process import Daemon
-from cli.stack.waiting import GiveUp, wait_for
+from launchers.process import Daemon
+from launchers.waiting import GiveUp, wait_for
 
 # Debian's zookeeper.jar lists its dependencies in its manifest; slf4j-simple gives it console logs.
 CLASSPATH = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar"

@@ -10,8 +10,8 @@ import socket
 import subprocess
 from pathlib import Path
 
-from cli.stack.process import Daemon
-from cli.stack.waiting import GiveUp, wait_for
+from launchers.process import Daemon
+from launchers.waiting import GiveUp, wait_for
 
 
 class HAProxyError(RuntimeError):

@@ -1,4 +1,4 @@
-"""Starting and stopping the daemons of the local stack (and of the tests), by PID, with deadlines."""
+"""Starting and stopping daemons (of `balalaika up`, balalaika-lb and the tests), by PID, with deadlines."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-from cli.stack.waiting import wait_for
+from launchers.waiting import wait_for
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -15,8 +15,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from cli.stack.process import Daemon
-from cli.stack.waiting import GiveUp, wait_for
+from launchers.process import Daemon
+from launchers.waiting import GiveUp, wait_for
 
 TEST_IMAGE = "balalaika-test/busybox:1"
 BUSYBOX = Path("/bin/busybox")
