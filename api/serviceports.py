@@ -28,7 +28,7 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from framework.model import network_mode
+from framework.model.ports import port_entries, service_port_key, service_ports
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class RecordCache:
         for app_id, app in existing.items():
             known = cache.get(app_id)
             if known is None or known[0] is not app:
-                known = cache[app_id] = (app, [port for port in ports_of(app) if port])
+                known = cache[app_id] = (app, [port for port in service_ports(app) if port])
             out[app_id] = known[1]
         return out
 
@@ -141,24 +141,8 @@ def parse_record(data: bytes | None) -> dict:
     return record
 
 
-def entries(app: Mapping) -> list[dict]:
-    """The app's mutable port entries: portDefinitions (host networking) or container.portMappings."""
-    if network_mode(app) == "HOST":
-        return list(app.get("portDefinitions") or [])
-    return list((app.get("container") or {}).get("portMappings") or [])
-
-
-def _key(app: Mapping) -> str:
-    return "port" if network_mode(app) == "HOST" else "servicePort"
-
-
-def ports_of(app: Mapping) -> list[int]:
-    key = _key(app)
-    return [int(entry.get(key) or 0) for entry in entries(app)]
-
-
 def needs_assignment(apps: Iterable[Mapping]) -> bool:
-    return any(0 in ports_of(app) for app in apps)
+    return any(0 in service_ports(app) for app in apps)
 
 
 def assign(written: list[dict], deleted: Iterable[str], existing: Mapping[str, Mapping], record: dict,
@@ -170,7 +154,7 @@ def assign(written: list[dict], deleted: Iterable[str], existing: Mapping[str, M
     """
     writing = {app["id"] for app in written}
     if in_use is None:
-        in_use = {app_id: [p for p in ports_of(app) if p] for app_id, app in existing.items()}
+        in_use = {app_id: [p for p in service_ports(app) if p] for app_id, app in existing.items()}
     taken: set[int] = set()
     for app_id, used in in_use.items():
         if app_id not in writing:
@@ -183,28 +167,28 @@ def assign(written: list[dict], deleted: Iterable[str], existing: Mapping[str, M
         else:
             taken.add(int(port))
     for app in written:
-        taken.update(p for p in ports_of(app) if p)
+        taken.update(p for p in service_ports(app) if p)
     low, high = port_range
     candidates = (port for port in range(low, high + 1) if port not in taken)
     for app in written:
-        key = _key(app)
-        for entry in entries(app):
+        key = service_port_key(app)
+        for entry in port_entries(app):
             if not entry.get(key):
                 try:
                     entry[key] = next(candidates)
                 except StopIteration:
                     raise PortsExhausted(f"no free service port in {low}-{high}") from None
                 taken.add(entry[key])
-        for port in ports_of(app):
+        for port in service_ports(app):
             ports[str(port)] = [app["id"], now]
     return {"ports": ports}
 
 
 def keep_existing(app: dict, before: Mapping | None) -> None:
     """An update that says port 0 keeps the port the app already had at that index (stable for balancers)."""
-    if before is None or _key(app) != _key(before):
+    key = service_port_key(app)
+    if before is None or key != service_port_key(before):
         return
-    key = _key(app)
-    for entry, old in zip(entries(app), ports_of(before), strict=False):
+    for entry, old in zip(port_entries(app), service_ports(before), strict=False):
         if not entry.get(key) and old:
             entry[key] = old

@@ -30,9 +30,18 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from framework.matching import appfields
-from framework.matching.appfields import BRIDGE, HOST, USER, PortSpec
 from framework.matching.match import Launch
+from framework.model import appfields, defaults
+from framework.model.ports import (
+    BRIDGE,
+    HOST,
+    USER,
+    PortSpec,
+    declared_ports,
+    network_mode,
+    network_name,
+    port_specs,
+)
 
 _LABEL_KEY_LIMIT = 512 - len("MARATHON_APP_LABEL_")  # Marathon drops longer keys and values
 _LABEL_VALUE_LIMIT = 512
@@ -71,7 +80,7 @@ def _host_ports(specs: tuple[PortSpec, ...], launch: Launch) -> list[int | None]
 
 def _host_ports_by_protocol(app: Mapping[str, Any], launch: Launch) -> list[tuple[PortSpec, int, str]]:
     """(spec, host port, protocol) for each port with a host port, one entry per protocol ("udp,tcp")."""
-    specs = appfields.port_specs(app)
+    specs = port_specs(app)
     return [
         (spec, host, protocol.strip())
         for spec, host in zip(specs, _host_ports(specs, launch), strict=True)
@@ -84,7 +93,7 @@ def _ports_env(app: Mapping[str, Any], specs: tuple[PortSpec, ...], hosts: list[
     if not specs:
         return {}
     env: dict[str, str] = {}
-    declared = appfields.declared_ports(app)
+    declared = declared_ports(app)
     for spec, host in zip(specs, hosts, strict=True):
         if host is not None:
             env[f"PORT{spec.index}"] = str(host)
@@ -116,12 +125,12 @@ def environment(app: Mapping[str, Any], launch: Launch, task_id: str) -> dict[st
     image = appfields.docker_image(app)
     if image:
         env["MARATHON_APP_DOCKER_IMAGE"] = image
-    env["MARATHON_APP_RESOURCE_CPUS"] = _java_double(appfields.scalar(app, "cpus", appfields.DEFAULT_CPUS))
-    env["MARATHON_APP_RESOURCE_MEM"] = _java_double(appfields.scalar(app, "mem", appfields.DEFAULT_MEM))
-    env["MARATHON_APP_RESOURCE_DISK"] = _java_double(appfields.scalar(app, "disk", appfields.DEFAULT_DISK))
-    env["MARATHON_APP_RESOURCE_GPUS"] = str(int(app.get("gpus") or 0))
+    env["MARATHON_APP_RESOURCE_CPUS"] = _java_double(appfields.resource(app, "cpus"))
+    env["MARATHON_APP_RESOURCE_MEM"] = _java_double(appfields.resource(app, "mem"))
+    env["MARATHON_APP_RESOURCE_DISK"] = _java_double(appfields.resource(app, "disk"))
+    env["MARATHON_APP_RESOURCE_GPUS"] = str(int(appfields.resource(app, "gpus")))
     env.update(_label_env(app.get("labels") or {}))
-    specs = appfields.port_specs(app)
+    specs = port_specs(app)
     env.update(_ports_env(app, specs, _host_ports(specs, launch)))
     env["HOST"] = launch.hostname
     for key, value in (app.get("env") or {}).items():
@@ -189,7 +198,7 @@ def container_info(app: Mapping[str, Any], launch: Launch) -> dict | None:
     image = appfields.docker_image(app)
     if not c or not image:
         return None
-    mode = appfields.network_mode(app)
+    mode = network_mode(app)
     out: dict[str, Any]
     if str(c.get("type", "DOCKER")).upper() == "MESOS":
         out = {"type": "MESOS", "mesos": {"image": {"type": "DOCKER", "docker": {"name": image}}}}
@@ -213,15 +222,15 @@ def container_info(app: Mapping[str, Any], launch: Launch) -> dict | None:
     volumes = _volumes(app)
     if volumes:
         out["volumes"] = volumes
-    if mode == USER and appfields.network_name(app):
-        out["network_infos"] = [{"name": appfields.network_name(app)}]
+    if mode == USER and network_name(app):
+        out["network_infos"] = [{"name": network_name(app)}]
     return out
 
 
 def _health_port(check: Mapping[str, Any], app: Mapping[str, Any], launch: Launch) -> int | None:
     if check.get("port"):
         return int(check["port"])
-    specs = appfields.port_specs(app)
+    specs = port_specs(app)
     index = check.get("portIndex")
     if check.get("portName"):
         index = next((s.index for s in specs if s.name == check["portName"]), None)
@@ -230,7 +239,7 @@ def _health_port(check: Mapping[str, Any], app: Mapping[str, Any], launch: Launc
         return None
     spec = specs[index]
     host = _host_ports(specs, launch)[index]
-    if appfields.network_mode(app) != HOST and appfields.docker_image(app) and spec.container_port:
+    if network_mode(app) != HOST and appfields.docker_image(app) and spec.container_port:
         return spec.container_port
     return host if host is not None else spec.container_port or None
 
@@ -258,11 +267,12 @@ def health_check(app: Mapping[str, Any], launch: Launch) -> dict | None:
                     out["http"]["scheme"] = "https"
             else:
                 out["tcp"] = {"port": port}
-        out["delay_seconds"] = float(check.get("delaySeconds", 15))
-        out["interval_seconds"] = float(check.get("intervalSeconds", 60))
-        out["timeout_seconds"] = float(check.get("timeoutSeconds", 20))
-        out["consecutive_failures"] = int(check.get("maxConsecutiveFailures", 3))
-        out["grace_period_seconds"] = float(check.get("gracePeriodSeconds", 300))
+        timing = {**defaults.HEALTH_CHECK, **check}  # Marathon's defaults for what the check leaves out
+        out["delay_seconds"] = float(timing["delaySeconds"])
+        out["interval_seconds"] = float(timing["intervalSeconds"])
+        out["timeout_seconds"] = float(timing["timeoutSeconds"])
+        out["consecutive_failures"] = int(timing["maxConsecutiveFailures"])
+        out["grace_period_seconds"] = float(timing["gracePeriodSeconds"])
         return out
     return None
 

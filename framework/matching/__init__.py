@@ -5,9 +5,9 @@ offer dicts, ``Placement`` records, and ``now`` or a random generator when a cal
 returns plain results. It imports neither pymesos nor kazoo nor Flask, opens no sockets or files,
 reads no clock and keeps no module state, so it is tested without any server and can be replayed.
 
-Modules, cheapest concern first:
+What an app needs (resources, host ports, roles, constraints) is read with framework.model's
+``appfields`` and ``ports``, the rules every package shares. Modules, cheapest concern first:
 
-* ``appfields``   -- where a normalized app keeps what matching needs (network mode, host ports, ...)
 * ``resources``   -- offers as immutable fixed-point values; attribute flattening; task resource dicts
 * ``ports``       -- host port assignment from the offer's free ranges
 * ``constraints`` -- one checker per Marathon operator, each rejection with a readable reason

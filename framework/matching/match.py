@@ -33,7 +33,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from framework.matching import appfields
 from framework.matching.constraints import HOSTNAME, Constraint, FieldStats, Placement, check, room
 from framework.matching.ports import PortAssignment, assign_ports, take_lowest
 from framework.matching.reasons import (
@@ -54,6 +53,8 @@ from framework.matching.resources import (
     parse_offer,
     task_resources,
 )
+from framework.model import appfields
+from framework.model.ports import host_port_requests
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Demand:
 class Launch(NamedTuple):
     """One instance placed on one offer.
 
-    ``ports`` is parallel to ``appfields.host_port_requests(app)``. The task's v1 resource dicts are
+    ``ports`` is parallel to ``framework.model.host_port_requests(app)``. The task's v1 resource dicts are
     built on access (``resources``) rather than stored: a pass makes 10,000 launches, and the dicts
     would triple the objects allocated (and the garbage collector's work) during matching.
     """
@@ -122,12 +123,12 @@ class _Plan:
         self.app_id = appfields.app_id(app)
         self.remaining = demand.count
         self.need = ResourceNeed.of(
-            appfields.scalar(app, "cpus", appfields.DEFAULT_CPUS),
-            appfields.scalar(app, "mem", appfields.DEFAULT_MEM),
-            appfields.scalar(app, "disk", appfields.DEFAULT_DISK),
-            appfields.scalar(app, "gpus", appfields.DEFAULT_GPUS),
+            appfields.resource(app, "cpus"),
+            appfields.resource(app, "mem"),
+            appfields.resource(app, "disk"),
+            appfields.resource(app, "gpus"),
         )
-        self.port_requests = appfields.host_port_requests(app)
+        self.port_requests = tuple(host_port_requests(app))
         self.exact_ports = any(self.port_requests)
         self.dynamic_ports = sum(1 for port in self.port_requests if port == 0)
         self.roles = appfields.accepted_roles(app)

@@ -1,7 +1,9 @@
-"""Marathon's app model: validation with JSON-pathed errors, defaults, ids, and port helpers.
+"""Marathon's app model: validation with JSON-pathed errors, defaults, ids, and the rules that read an app.
 
 Pure functions over plain JSON-shaped dicts; stdlib only, no I/O, no clock. ``normalize_app`` defines
-the canonical app dict that the store, matching, deployment and API all consume.
+the canonical app dict that the store, matching, deployment and API all consume, and ``ports`` (network
+mode, host ports, service ports) and ``appfields`` (resources with their defaults, container, roles)
+answer the questions every one of them asks about it, once.
 """
 
 from framework.model.app import marathon_view, normalize_app

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from framework.model import defaults
 from framework.model.errors import element, member
 from framework.model.fields import Fields, check_integer
+from framework.model.ports import BRIDGE, mapping_host_port
 
 NETWORK_NAME_REQUIRED = "Network name must be specified when container network is selected."
 NETWORK_NAME_PER_HOST_PORT = ("networkNames must be a single item list when hostPort is specified and more "
@@ -61,9 +62,8 @@ def normalize_networking(app: Fields, container: dict | None) -> Networking:
         mappings = [default_mapping(defaults.PORT_MAPPING_NAME)]
     mappings += [default_mapping() for _ in range(len(migrated or []) - len(mappings))]
     if any(net["mode"] == "container/bridge" for net in networks):
-        # Backwards compatibility: in bridge mode a mapping without hostPort asks for any host port.
         for mapping in mappings:
-            mapping.setdefault("hostPort", 0)
+            mapping["hostPort"] = mapping_host_port(mapping, BRIDGE)
     check_port_mappings(app, mappings, networks)
     return Networking(networks, mappings, None, container is None)
 

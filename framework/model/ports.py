@@ -1,62 +1,146 @@
-"""Questions about the ports of a canonical app, answered the same way everywhere downstream.
+"""An app's network mode and its ports: the one place that answers these questions for everyone downstream.
 
-A canonical app has its ports in exactly one place: ``portDefinitions`` with host networking,
-``container.portMappings`` otherwise (see ``networking.py``). Port indices (health checks' ``portIndex``,
-``$PORT0``...) count along that one list.
+Matching (host ports to take from an offer), the TaskInfo builder (port mappings, ``$PORT<n>``, discovery,
+health check ports), the scheduler (task records' service ports, readiness URLs) and the api (service port
+assignment, task JSON) all ask here, so they cannot disagree.
+
+The network mode, as Marathon decides it: ``networks`` when the app has it; since Marathon allows one host
+network, one bridge network or 1..n container networks, its first entry names the mode. Without
+``networks``, the legacy ``container.docker.network`` (HOST, BRIDGE, USER) does; without either, the app
+has host networking (``defaults.NETWORKS``). A canonical app (``normalize_app``) always has ``networks``
+and never the legacy member, which only a definition read before normalization can carry.
+
+The ports: with host networking the app's ports are its ``portDefinitions``; with a bridge or container
+network its ``container.portMappings`` (legacy: ``container.docker.portMappings``). Port indices
+(``$PORT0``..., health checks' ``portIndex``) count along that one list.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
-def network_mode(app: dict) -> str:
-    """``"HOST"``, ``"BRIDGE"`` or ``"USER"`` (container networks), in the old Docker network vocabulary."""
-    modes = {network.get("mode") for network in app.get("networks") or [{"mode": "host"}]}
-    if "host" in modes:
-        return "HOST"
-    if "container/bridge" in modes:
-        return "BRIDGE"
-    return "USER"
+from framework.model import defaults
+
+# The network modes in the legacy Docker vocabulary, which the TaskInfo's DockerInfo.network still speaks.
+HOST = "HOST"
+BRIDGE = "BRIDGE"
+USER = "USER"
+_MODE_NAMES = {mode: name for name, mode in defaults.DOCKER_NETWORKS.items()}  # "container/bridge" -> BRIDGE
 
 
-def is_docker(app: dict) -> bool:
+@dataclass(frozen=True)
+class PortSpec:
+    """One port of an app: a port definition (HOST mode) or a port mapping (BRIDGE/USER mode).
+
+    ``host_port`` is the requested host port: 0 = any, None = no host port at all (a USER-network
+    mapping without hostPort). ``container_port`` is None with host networking.
+    """
+
+    index: int
+    host_port: int | None
+    container_port: int | None
+    name: str | None
+    protocol: str
+    labels: Mapping[str, str]
+
+
+def network_mode(app: Mapping[str, Any]) -> str:
+    """``HOST``, ``BRIDGE`` or ``USER`` (container networks): ``networks`` first, then the legacy field."""
+    networks = app.get("networks")
+    if networks:
+        mode = (networks[0] or {}).get("mode", "container")  # Marathon's default mode of a network entry
+    else:
+        legacy = str(((app.get("container") or {}).get("docker") or {}).get("network") or "").upper()
+        mode = defaults.DOCKER_NETWORKS.get(legacy, defaults.NETWORKS[0]["mode"])
+    return _MODE_NAMES.get(mode, HOST)
+
+
+def network_name(app: Mapping[str, Any]) -> str | None:
+    """The name of the app's (first) container network; None for host and bridge networking."""
+    networks = app.get("networks") or []
+    return (networks[0] or {}).get("name") if networks else None
+
+
+def is_docker(app: Mapping[str, Any]) -> bool:
     """True when the Docker containerizer runs the app (a Mesos container with a Docker image is not)."""
     container = app.get("container")
     return bool(container) and container.get("type") == "DOCKER"
 
 
-def port_entries(app: dict) -> list[dict]:
-    """The app's port list: portDefinitions with host networking, container.portMappings otherwise."""
-    if network_mode(app) == "HOST":
+def port_entries(app: Mapping[str, Any]) -> list[dict]:
+    """The app's port list (the entries themselves, not copies): portDefinitions with host networking,
+    container.portMappings (or the legacy container.docker.portMappings) otherwise."""
+    if network_mode(app) == HOST:
         return list(app.get("portDefinitions") or [])
-    return list((app.get("container") or {}).get("portMappings") or [])
+    container = app.get("container") or {}
+    return list(container.get("portMappings") or (container.get("docker") or {}).get("portMappings") or [])
 
 
-def app_ports_count(app: dict) -> int:
+def service_port_key(app: Mapping[str, Any]) -> str:
+    """The member of a port entry that holds its service port: ``port`` of a port definition,
+    ``servicePort`` of a port mapping."""
+    return "port" if network_mode(app) == HOST else "servicePort"
+
+
+def mapping_host_port(mapping: Mapping[str, Any], mode: str) -> int | None:
+    """A port mapping's host port (0 = any): as given; a BRIDGE mapping without one asks for any port
+    (Marathon's backwards compatibility); a container-network mapping without one has none (None): it is
+    reached at the container's own address."""
+    host_port = mapping.get("hostPort")
+    if host_port is None:
+        return 0 if mode == BRIDGE else None
+    return int(host_port)
+
+
+def port_specs(app: Mapping[str, Any]) -> tuple[PortSpec, ...]:
+    """The app's ports in index order (the order of $PORT0..n and of healthCheck.portIndex)."""
+    mode = network_mode(app)
+    if mode == HOST:
+        # Without requirePorts, a definition's port is a service port and the host port is dynamic.
+        require = bool(app.get("requirePorts"))
+        return tuple(
+            PortSpec(index=i, host_port=int(entry.get("port") or 0) if require else 0, container_port=None,
+                     name=entry.get("name") or None, protocol=str(entry.get("protocol") or "tcp"),
+                     labels=entry.get("labels") or {})
+            for i, entry in enumerate(port_entries(app))
+        )
+    return tuple(
+        PortSpec(index=i, host_port=mapping_host_port(entry, mode),
+                 container_port=int(entry.get("containerPort") or 0), name=entry.get("name") or None,
+                 protocol=str(entry.get("protocol") or "tcp"), labels=entry.get("labels") or {})
+        for i, entry in enumerate(port_entries(app))
+    )
+
+
+def host_port_requests(app: Mapping[str, Any]) -> list[int]:
+    """Host ports each task needs from an offer in port order, 0 meaning "any port"; ports without a host
+    port are left out. With host networking there is one per port definition: its number when
+    ``requirePorts`` is set, else 0. ``matching.Launch.ports`` and a task record's ``ports`` are parallel
+    to this list."""
+    return [spec.host_port for spec in port_specs(app) if spec.host_port is not None]
+
+
+def service_ports(app: Mapping[str, Any]) -> list[int]:
+    """Service ports by port index, as given (0 until the api assigns one)."""
+    key = service_port_key(app)
+    return [int(entry.get(key) or 0) for entry in port_entries(app)]
+
+
+def declared_ports(app: Mapping[str, Any]) -> list[int]:
+    """The port numbers the app declared, by port index, for ``$PORT_<n>``: the definitions' numbers with
+    host networking, the container ports of the mappings otherwise."""
+    key = "port" if network_mode(app) == HOST else "containerPort"
+    return [int(entry.get(key) or 0) for entry in port_entries(app)]
+
+
+def app_ports_count(app: Mapping[str, Any]) -> int:
     """How many ports each task of the app gets (the length of its one port list)."""
     return len(port_entries(app))
 
 
-def port_names(app: dict) -> list[str | None]:
+def port_names(app: Mapping[str, Any]) -> list[str | None]:
     """Names by port index; None where a port has no name."""
     return [entry.get("name") for entry in port_entries(app)]
 
-
-def host_port_requests(app: dict) -> list[int]:
-    """Host ports each task needs from an offer, 0 meaning "any port".
-
-    With host networking there is one per port definition: its number when ``requirePorts`` is set,
-    else 0 (the definition's number is then a service port). With bridge or container networks only
-    mappings that give a ``hostPort`` need one; mappings without it (container networks) reach the
-    container's own address and take no host port.
-    """
-    if network_mode(app) == "HOST":
-        require = bool(app.get("requirePorts"))
-        return [entry.get("port", 0) if require else 0 for entry in port_entries(app)]
-    return [entry["hostPort"] for entry in port_entries(app) if entry.get("hostPort") is not None]
-
-
-def service_ports(app: dict) -> list[int]:
-    """Service ports by port index, as given (0 until the scheduler assigns one)."""
-    if network_mode(app) == "HOST":
-        return [entry.get("port", 0) for entry in port_entries(app)]
-    return [entry.get("servicePort", 0) for entry in port_entries(app)]

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from framework.matching.appfields import port_specs
+from framework.model.ports import port_specs
 
 log = logging.getLogger(__name__)
 

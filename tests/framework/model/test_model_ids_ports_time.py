@@ -80,6 +80,33 @@ def test_port_helpers_with_bridge_and_container_networks():
     assert host_port_requests(user) == [31000]  # the second mapping needs no host port
 
 
+
+def test_network_mode_networks_decide_then_the_legacy_docker_network():
+    legacy = {"type": "DOCKER", "docker": {"image": "nginx", "network": "BRIDGE"}}
+    # `networks` is authoritative when present (a canonical app always has it) ...
+    assert network_mode({"networks": [{"mode": "host"}], "container": legacy}) == "HOST"
+    two = [{"mode": "container", "name": "a"}, {"mode": "container", "name": "b"}]
+    assert network_mode({"networks": two}) == "USER"
+    assert network_mode({"networks": [{"name": "a"}]}) == "USER"  # a network entry's mode defaults to container
+    # ... the legacy container.docker.network decides without it, and host networking is the default.
+    assert network_mode({"container": legacy}) == "BRIDGE"
+    assert network_mode({"networks": [], "container": {"docker": {"network": "user"}}}) == "USER"
+    assert network_mode({"container": {"docker": {"network": "HOST"}}}) == "HOST"
+    assert network_mode({"id": "/a"}) == "HOST"
+    # Whatever the shape, the canonical form answers the same.
+    for raw in ({"id": "/a", "container": legacy}, {"id": "/a", "container": {**legacy, "docker": {
+            "image": "nginx", "network": "USER"}}, "ipAddress": {"networkName": "overlay"}}):
+        assert network_mode(raw) == network_mode(normalize_app(raw))
+
+
+def test_ports_of_a_legacy_definition_read_as_its_canonical_form_does():
+    raw = {"id": "/a", "container": {"type": "DOCKER", "docker": {
+        "image": "nginx", "network": "BRIDGE", "portMappings": [{"containerPort": 80, "servicePort": 10000}]}}}
+    for app in (raw, normalize_app(raw)):
+        assert host_port_requests(app) == [0]  # a bridge mapping without hostPort asks for any host port
+        assert service_ports(app) == [10000] and port_names(app) == [None]
+
+
 def test_format_and_parse_timestamps():
     assert timeutil.format_ts(0) == "1970-01-01T00:00:00.000Z"
     moment = datetime(2026, 11, 26, 20, 0, 0, 123456, tzinfo=UTC)
