@@ -21,7 +21,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from framework.deploy.plan import parse_timestamp
+from framework.timeutil import parse_ts
 
 DEADLINE_LABEL = "BALALAIKA_DEPLOYMENT_DEADLINE_SECONDS"
 AUTO_ROLLBACK_LABEL = "BALALAIKA_DEPLOYMENT_AUTO_ROLLBACK"
@@ -75,7 +75,7 @@ def _tightest(plan: Plan) -> tuple[float, str] | None:
 def plan_deadline(plan: Plan) -> float | None:
     """Epoch seconds by which ``plan`` must finish, or None without a deadline."""
     tightest = _tightest(plan)
-    return None if tightest is None else parse_timestamp(plan["version"]) + tightest[0]
+    return None if tightest is None else parse_ts(plan["version"]) + tightest[0]
 
 
 def deadline_state(plan: Plan, now: float) -> Literal["failed"] | None:

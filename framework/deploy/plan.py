@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from framework.deploy.rolling import RESTART, SCALE, START, STOP
 from framework.deploy.versions import is_config_change
 from framework.model.paths import parent, resolve
+from framework.timeutil import format_ts
 
 Apps = Mapping[str, Mapping[str, Any]]
 
@@ -48,17 +48,6 @@ class DependencyCycleError(PlanError):
     def __init__(self, cycle: list[str]) -> None:
         super().__init__("dependency cycle: " + " -> ".join(cycle))
         self.cycle = cycle
-
-
-def iso_timestamp(seconds: float) -> str:
-    """Marathon's timestamp form (ISO-8601 UTC, milliseconds) for epoch seconds."""
-    moment = datetime.fromtimestamp(seconds, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def parse_timestamp(text: str) -> float:
-    """Epoch seconds of a Marathon timestamp. Raises ValueError for anything else."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def make_plan(
@@ -90,7 +79,7 @@ def make_plan(
     affected = sorted(actions)
     return {
         "id": deployment_id,
-        "version": iso_timestamp(now),
+        "version": format_ts(now),
         "affectedApps": affected,
         "affectedPods": [],
         "steps": [{"actions": step} for step in steps],

@@ -1,12 +1,13 @@
 """framework.deploy.progress: what the leader does with stored plans, decided without I/O."""
 
 from framework.deploy.deadline import AUTO_ROLLBACK_LABEL, DEADLINE_LABEL
-from framework.deploy.plan import make_plan, parse_timestamp, rollback_plan
+from framework.deploy.plan import make_plan, rollback_plan
 from framework.deploy.progress import FAILURE_REASON, ROLLBACK_OF, decide, failed_plan_rollback
 from framework.model import normalize_app
+from framework.timeutil import parse_ts
 
 V1, V2 = "2026-11-26T20:00:00.000Z", "2026-11-26T20:01:00.000Z"
-START = parse_timestamp(V2)
+START = parse_ts(V2)
 
 
 def _app(version: str, tag: str, **extra) -> dict:
