@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -10,8 +11,9 @@ from flask.testing import FlaskClient
 from kazoo.client import KazooClient
 
 from api import create_app
+from framework.model import service_ports
+from framework.scheduler import records
 from framework.store import Store
-from framework.timeutil import now_ts
 
 ROOT = "/balalaika"
 
@@ -39,11 +41,18 @@ def store(kazoo_client: KazooClient) -> Store:
 
 
 def running_task(app: dict, task_id: str, *, host: str = "agent1.local", port: int = 31000,
-                 healthy: bool | None = None, state: str = "TASK_RUNNING") -> dict:
-    """A task record as the scheduler writes it (CONTRIBUTING.md's task record)."""
-    now = now_ts()
-    return {"id": task_id, "appId": app["id"], "version": app["version"], "agentId": "agent-1-S0",
-            "host": host, "ports": [port], "servicePorts": [], "state": state, "stagedAt": now,
-            "startedAt": now if state == "TASK_RUNNING" else None, "healthy": healthy,
-            "ipAddresses": [{"ipAddress": "127.0.0.1", "protocol": "IPv4"}], "updatedAt": now,
-            "unreachableSince": None, "message": None}
+                 healthy: bool | None = None, state: str = records.RUNNING) -> dict:
+    """A task record of `app` made by the scheduler's own record functions, so that these tests break when
+    the record's shape changes: written at launch on agent `agent-1-S0` at `host` with host port `port`,
+    then, unless `state` is TASK_STAGING, moved to `state` by a Mesos status (reporting the task's address,
+    and a health check result when `healthy` is not None)."""
+    now = time.time()
+    record = records.new_record(app, task_id, agent_id="agent-1-S0", host=host, ports=(port,),
+                                service_ports=service_ports(app), now=now)
+    if state == records.STAGING:
+        return record
+    status: dict = {"state": state, "container_status": {"network_infos": [
+        {"ip_addresses": [{"ip_address": "127.0.0.1", "protocol": "IPv4"}]}]}}
+    if healthy is not None:
+        status.update(healthy=healthy, reason=records.HEALTH_REASON)
+    return records.apply_status(record, status, now=now)

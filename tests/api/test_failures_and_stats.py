@@ -4,7 +4,8 @@ API over a real ZooKeeper, with failures and task records written by a Store as 
 from __future__ import annotations
 
 from api.formats import task_stats
-from framework.timeutil import format_ts, parse_ts
+from framework.scheduler import records
+from framework.timeutil import parse_ts
 from tests.api.conftest import running_task
 from tests.waiting import wait_for
 
@@ -15,9 +16,18 @@ SLEEP = {"id": "/sleep", "cmd": "sleep 1000", "instances": 2, "cpus": 0.1, "mem"
 
 def _task(version: str, state: str = "TASK_RUNNING", *, started_ago: float | None = None,
           healthy: bool | None = None) -> dict:
-    started = None if started_ago is None else format_ts(NOW - started_ago)
-    return {"id": f"t.{version}.{started_ago}.{state}", "appId": "/a", "version": version, "state": state,
-            "stagedAt": V1, "startedAt": started, "healthy": healthy}
+    """A record of app /a at `version`, staged at V1, then moved to `state` (TASK_RUNNING: started
+    `started_ago` seconds before NOW) as the scheduler's record functions do."""
+    record = records.new_record({"id": "/a", "version": version}, f"t.{version}.{started_ago}.{state}",
+                                agent_id="S0", host="h", ports=(31000,), service_ports=[], now=parse_ts(V1))
+    if state == records.STAGING:
+        return record
+    status: dict = {"state": state}
+    if started_ago is not None:
+        status["timestamp"] = NOW - started_ago
+    if healthy is not None:
+        status.update(healthy=healthy, reason=records.HEALTH_REASON)
+    return records.apply_status(record, status, now=NOW)
 
 
 def test_task_stats_groups_by_launch_version_against_version_info() -> None:
@@ -63,10 +73,10 @@ def _finish(store, client) -> None:
 
 
 def _failure(app: dict, task_id: str, state: str = "TASK_FAILED") -> dict:
-    """What the leader stores when a task of `app` ends in a failure state (records.task_failure)."""
-    return {"appId": app["id"], "host": "agent1.local", "message": "Command exited with status 1",
-            "state": state, "taskId": task_id, "timestamp": "2026-11-26T20:00:01.000Z",
-            "version": app["version"], "slaveId": "agent-1-S0"}
+    """What the leader stores when a task of `app` ends in a failure state."""
+    status = {"state": state, "message": "Command exited with status 1",
+              "timestamp": parse_ts("2026-11-26T20:00:01.000Z")}
+    return records.task_failure(running_task(app, task_id), status, now=NOW)
 
 
 def test_last_task_failure_is_embedded_shown_on_the_app_and_goes_with_it(client, store):
