@@ -35,8 +35,9 @@ NETWORK_MODES = ("container", "container/bridge", "host")
 DOCKER_NETWORKS = {"HOST": "host", "BRIDGE": "container/bridge", "USER": "container"}
 DOCKER_NETWORK_CHOICES = ("BRIDGE", "HOST", "NONE", "USER")
 CONTAINER_TYPES = ("DOCKER", "MESOS")
+PORT_PROTOCOL = "tcp"
 PORT_PROTOCOLS = ("tcp", "udp", "udp,tcp")
-PORT_DEFINITIONS = [{"port": 0, "protocol": "tcp", "name": "default"}]
+PORT_DEFINITIONS = [{"port": 0, "protocol": PORT_PROTOCOL, "name": "default"}]
 PORT_MAPPING_NAME = "default"
 MAX_PORT = 65535
 

@@ -150,14 +150,14 @@ def read_port_definitions(app: Fields, ip: Fields | None) -> list[dict] | None:
     if ip is not None and (ports or definitions):
         app.error(None, "cannot specify both an IP address and port")
     if definitions is None and ports is not None:
-        definitions = [{"port": port, "protocol": "tcp"} for port in ports]
+        definitions = [{"port": port, "protocol": defaults.PORT_PROTOCOL} for port in ports]
     return definitions
 
 
 def read_port_definition(item: Fields) -> dict:
     definition: dict = {
         "port": item.integer("port", 0, minimum=0, maximum=defaults.MAX_PORT),
-        "protocol": item.string("protocol", "tcp", choices=defaults.PORT_PROTOCOLS),
+        "protocol": item.string("protocol", defaults.PORT_PROTOCOL, choices=defaults.PORT_PROTOCOLS),
     }
     name = item.string("name", pattern=defaults.PORT_NAME)
     if name is not None:
@@ -210,7 +210,7 @@ def read_port_mapping(item: Fields) -> dict:
     if host_port is not None:
         mapping["hostPort"] = host_port
     mapping["servicePort"] = item.integer("servicePort", 0, minimum=0, maximum=defaults.MAX_PORT)
-    mapping["protocol"] = item.string("protocol", "tcp", choices=defaults.PORT_PROTOCOLS)
+    mapping["protocol"] = item.string("protocol", defaults.PORT_PROTOCOL, choices=defaults.PORT_PROTOCOLS)
     name = item.string("name", pattern=defaults.PORT_NAME)
     if name is not None:
         mapping["name"] = name
@@ -225,7 +225,7 @@ def read_discovery_port(item: Fields) -> dict:
     mapping = {
         "containerPort": item.integer("number", 0, minimum=0, maximum=defaults.MAX_PORT),
         "servicePort": 0,
-        "protocol": item.string("protocol", "tcp", choices=defaults.PORT_PROTOCOLS),
+        "protocol": item.string("protocol", defaults.PORT_PROTOCOL, choices=defaults.PORT_PROTOCOLS),
         "name": item.string("name", "", required=True, pattern=defaults.PORT_NAME),
         "labels": item.string_map("labels"),
     }
@@ -233,7 +233,7 @@ def read_discovery_port(item: Fields) -> dict:
 
 
 def default_mapping(name: str | None = None) -> dict:
-    mapping: dict = {"containerPort": 0, "servicePort": 0, "protocol": "tcp", "labels": {}}
+    mapping: dict = {"containerPort": 0, "servicePort": 0, "protocol": defaults.PORT_PROTOCOL, "labels": {}}
     if name is not None:
         mapping["name"] = name
     return mapping

@@ -97,21 +97,17 @@ def mapping_host_port(mapping: Mapping[str, Any], mode: str) -> int | None:
 def port_specs(app: Mapping[str, Any]) -> tuple[PortSpec, ...]:
     """The app's ports in index order (the order of $PORT0..n and of healthCheck.portIndex)."""
     mode = network_mode(app)
-    if mode == HOST:
-        # Without requirePorts, a definition's port is a service port and the host port is dynamic.
-        require = bool(app.get("requirePorts"))
-        return tuple(
-            PortSpec(index=i, host_port=int(entry.get("port") or 0) if require else 0, container_port=None,
-                     name=entry.get("name") or None, protocol=str(entry.get("protocol") or "tcp"),
-                     labels=entry.get("labels") or {})
-            for i, entry in enumerate(port_entries(app))
-        )
-    return tuple(
-        PortSpec(index=i, host_port=mapping_host_port(entry, mode),
-                 container_port=int(entry.get("containerPort") or 0), name=entry.get("name") or None,
-                 protocol=str(entry.get("protocol") or "tcp"), labels=entry.get("labels") or {})
-        for i, entry in enumerate(port_entries(app))
-    )
+    require = bool(app.get("requirePorts"))
+    specs = []
+    for index, entry in enumerate(port_entries(app)):
+        if mode == HOST:
+            # Without requirePorts, a definition's port is a service port and the host port is dynamic.
+            host_port, container_port = int(entry.get("port") or 0) if require else 0, None
+        else:
+            host_port, container_port = mapping_host_port(entry, mode), int(entry.get("containerPort") or 0)
+        specs.append(PortSpec(index, host_port, container_port, entry.get("name") or None,
+                              str(entry.get("protocol") or defaults.PORT_PROTOCOL), entry.get("labels") or {}))
+    return tuple(specs)
 
 
 def host_port_requests(app: Mapping[str, Any]) -> list[int]:
