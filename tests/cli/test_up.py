@@ -19,6 +19,8 @@ from tests.waiting import wait_for
 ROOT = Path(__file__).resolve().parents[2]
 BALALAIKA = str(Path(sys.executable).parent / "balalaika")
 
+pytestmark = pytest.mark.slow  # runs the whole backend as processes
+
 
 def _start(state: Path, ports: dict[str, int]) -> subprocess.Popen:
     argv = [BALALAIKA, "up", "--state-dir", str(state), "--no-docker", "--api-port", str(ports["api"]),
