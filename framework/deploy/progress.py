@@ -5,8 +5,14 @@ Plans, apps, task views and ``now`` in, decisions out. The scheduler's deploymen
 plan's current step, a step advanced, a plan failed (and rolled back) or removed. Level-triggered like
 framework.deploy.rolling: nothing is remembered here, so a new leader decides the same from ZooKeeper.
 
-* Plans are taken oldest first (their ``version`` is their start time). An app is governed by the first
-  plan whose current step names it; a later plan touching the same app waits (the API refuses such
+* Every app a running plan affects (its ``affectedApps``, not only the apps of its current step) is
+  ``governed``: steady-state convergence leaves it alone until the plan ends, and the plan's own steps
+  launch and kill for it in their order, as Marathon locks all of a deployment's apps. Otherwise an app
+  of a later step (a dependent app of a group) would be launched at once, before what it depends on is
+  healthy, and an app to be stopped by a later step would lose its tasks to the orphan kills at once.
+  A plan failed on this tick governs nothing (the executor holds its apps when it rolls back).
+* Plans are taken oldest first (their ``version`` is their start time). An app is acted on by the first
+  plan whose current step names it; a later plan's step on the same app waits (the API refuses such
   plans unless forced, and forcing deletes the older plan, so this only bridges a stale mirror).
 * A step acts on each app with the definition it targets: the plan's ``target`` (the ``original`` one
   for an app being stopped), not the store's current app, so a plan's work does not depend on the
@@ -55,7 +61,7 @@ class PlanDecision:
 @dataclass(frozen=True)
 class Decisions:
     plans: tuple[PlanDecision, ...] = ()
-    governed: frozenset[str] = frozenset()  # app ids a running step acts on: no steady-state convergence
+    governed: frozenset[str] = frozenset()  # app ids running plans affect: no steady-state convergence
     superseded: tuple[str, ...] = ()  # failed plans already replaced by their stored rollback
 
 
@@ -98,6 +104,7 @@ def decide(
     replaced = {plan.get(ROLLBACK_OF) for plan in plans.values()} - {None}
     superseded = tuple(sorted(plan_id for plan_id in plans if plan_id in replaced))
     governed: set[str] = set()
+    acting: set[str] = set()  # apps an earlier plan's current step acts on
     decisions = []
     for plan in sorted(plans.values(), key=lambda p: (p.get("version", ""), p["id"])):
         if plan["id"] in skip or plan["id"] in replaced or is_finished(plan):
@@ -106,14 +113,15 @@ def decide(
         if failed is not None:
             decisions.append(PlanDecision(plan, failure=failed[0], roll_back=failed[1]))
             continue
+        governed.update(plan.get("affectedApps") or ())
         moves = []
         step_done = True
         for action in current_actions(plan):
             app_id = action["app"]
-            if app_id in governed:
+            if app_id in acting:
                 step_done = False
                 continue
-            governed.add(app_id)
+            acting.add(app_id)
             app = step_definition(plan, app_id, apps)
             if app is None:
                 continue
@@ -122,4 +130,4 @@ def decide(
             moves.append(AppMove(app_id, actions))
             step_done = step_done and actions.step_done
         decisions.append(PlanDecision(plan, moves=tuple(moves), step_done=step_done))
-    return Decisions(tuple(decisions), frozenset(governed), superseded)
+    return Decisions(tuple(decisions), frozenset(governed | acting), superseded)

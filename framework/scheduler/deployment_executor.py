@@ -77,7 +77,7 @@ class DeploymentExecutor:
 
     def advance(self, snapshot: Any, now: float) -> set[str]:
         """Moves every deployment forward; returns the app ids that steady-state convergence must leave
-        alone (those the plans' current steps govern, and the held ones)."""
+        alone (every app a running plan affects, not only its current step's, and the held ones)."""
         plans = snapshot.deployments
         self._closed &= set(plans)
         self._notice_cancelled(plans, now)

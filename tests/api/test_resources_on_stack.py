@@ -11,7 +11,6 @@ import contextlib
 import json
 import threading
 
-import pytest
 import requests
 
 from tests.api_client import ApiCallFailed, is_healthy
@@ -184,9 +183,6 @@ def test_groups_deploy_apps_in_dependency_order_and_go_with_their_tasks(backend_
              30, "the group's tasks killed")
 
 
-@pytest.mark.xfail(strict=True, reason="the leader launches an app of a later deployment step at once: apps a "
-                                       "plan affects but its current step does not are left to steady-state "
-                                       "convergence (framework.deploy.progress.decide's `governed`)")
 def test_a_dependent_app_starts_once_its_dependency_is_healthy(backend_stack: BackendStack) -> None:
     stack = backend_stack
     post_shop(stack)

@@ -1,7 +1,7 @@
 """framework.deploy.progress: what the leader does with stored plans, decided without I/O."""
 
 from framework.deploy.deadline import AUTO_ROLLBACK_LABEL, DEADLINE_LABEL
-from framework.deploy.plan import make_plan, rollback_plan
+from framework.deploy.plan import advance, make_plan, rollback_plan
 from framework.deploy.progress import FAILURE_REASON, ROLLBACK_OF, decide, failed_plan_rollback
 from framework.model import normalize_app
 from framework.timeutil import parse_ts
@@ -65,6 +65,19 @@ def test_the_older_plan_governs_an_app_and_closed_plans_are_skipped() -> None:
     skipped = decide({"p1": first, "p2": second}, {}, OLD, pending={}, ready=(), now=START, skip={"p1"})
     assert [(d.plan["id"], bool(d.moves)) for d in skipped.plans] == [("p2", True)]
 
+
+def test_every_app_a_running_plan_affects_is_governed_and_only_its_current_step_moves() -> None:
+    db = normalize_app({"id": "/shop/db", "cmd": "db", "instances": 1, "version": V2})
+    web = normalize_app({"id": "/shop/web", "cmd": "web", "instances": 1, "version": V2,
+                         "dependencies": ["/shop/db"]})
+    plan = make_plan({}, {"/shop/db": db, "/shop/web": web}, deployment_id="p1", now=START)
+    scale_db = advance(plan)  # step 1 started both at 0 instances; step 2 scales /shop/db, step 3 /shop/web
+    apps = {"/shop/db": db, "/shop/web": web}
+    decisions = decide({"p1": scale_db}, apps, {}, pending={}, ready=(), now=START + 1)
+    assert decisions.governed == {"/shop/db", "/shop/web"}, "convergence must not launch /shop/web yet"
+    assert [(m.app_id, m.actions.launch) for m in decisions.plans[0].moves] == [("/shop/db", 1)]
+    done = decide({"p1": advance(advance(scale_db))}, apps, {}, pending={}, ready=(), now=START + 1)
+    assert done.governed == frozenset() and done.plans == ()
 
 
 def test_the_rollback_of_a_failed_plan_names_it_and_why_it_failed() -> None:
