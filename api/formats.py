@@ -1,7 +1,8 @@
-"""JSON of apps, tasks, deployments and events as Marathon's responses show them.
+"""JSON of apps and tasks as Marathon's responses show them.
 
-Pure functions from the canonical app, the stored task records and plans to Marathon's shapes (field
-names and order as in its API examples), so that every endpoint renders the same object the same way.
+Pure functions from the canonical app and the stored task records to Marathon's shapes (field names and
+order as in its API examples), so that every endpoint renders the same object the same way. A plan's
+Marathon shape is framework.deploy.plan's ``to_marathon_json``, which knows the members it keeps.
 """
 
 from __future__ import annotations
@@ -9,15 +10,13 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Mapping
 
-from framework.model import marathon_view, service_ports
+from framework.model import defaults, marathon_view, service_ports
 from framework.timeutil import parse_ts
 
 RUNNING = "TASK_RUNNING"
 STAGED = ("TASK_STAGING", "TASK_STARTING")
 EMBEDS = ("apps.tasks", "apps.counts", "apps.deployments", "apps.readiness", "apps.lastTaskFailure",
           "apps.failures", "apps.taskStats")
-# Plan members of our own that clients never see (framework.deploy.plan keeps them for rollbacks).
-PLAN_PRIVATE = ("kind", "original", "target")
 
 
 def task_json(task: Mapping, app: Mapping | None) -> dict:
@@ -36,7 +35,7 @@ def task_json(task: Mapping, app: Mapping | None) -> dict:
         "version": task.get("version"),
         "healthCheckResults": health_results(task, app),
         "localVolumes": [],
-        "role": task.get("role") or (app or {}).get("role", "*"),
+        "role": task.get("role") or (app or {}).get("role", defaults.ROLE),
     }
     # Only Marathon's members: the record's `message` and `drainUntil` stay out, since Marathon clients
     # build their task objects from every member and refuse one they do not know (the PyPI `marathon`
@@ -152,12 +151,3 @@ def _not_before(stamp: str | None, reference: str | None) -> bool:
         return True
     return stamp is not None and stamp >= reference
 
-
-def deployment_json(plan: Mapping) -> dict:
-    """A stored plan as GET /v2/deployments shows it."""
-    return {key: value for key, value in plan.items() if key not in PLAN_PRIVATE}
-
-
-def light_plan(plan: Mapping) -> dict:
-    """``plan-format=light`` for events: the plan without the apps' full definitions."""
-    return {key: value for key, value in deployment_json(plan).items() if key not in ("original", "target")}

@@ -9,9 +9,9 @@ from flask import Blueprint, Response, jsonify
 from api import auth, params
 from api.backend import backend
 from api.errors import ApiError
-from api.formats import deployment_json
 from api.views import deployment_answer
 from api.writes import deploy
+from framework.deploy.plan import to_marathon_json
 from framework.store import NotFound, StoreError
 
 bp = Blueprint("deployments", __name__)
@@ -21,7 +21,7 @@ bp = Blueprint("deployments", __name__)
 def list_deployments() -> Response:
     auth.require("read")
     plans = sorted(backend().snapshot().deployments.values(), key=lambda plan: (plan.get("version", ""), plan["id"]))
-    return jsonify([deployment_json(plan) for plan in plans
+    return jsonify([to_marathon_json(plan) for plan in plans
                     if any(auth.visible(app_id) for app_id in plan.get("affectedApps") or ["/"])])
 
 

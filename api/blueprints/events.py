@@ -19,6 +19,7 @@ from flask import Blueprint, Response, current_app, request
 
 from api import auth, params
 from api.backend import backend
+from framework.deploy.plan import to_marathon_json
 from framework.timeutil import now_ts
 
 log = logging.getLogger(__name__)
@@ -33,12 +34,12 @@ WAKE = 0.5
 
 
 def light(event: dict) -> dict:
-    """``plan-format=light``: deployment events without the full original/target definitions."""
+    """``plan-format=light``: deployment events with the plan as /v2/deployments shows it, without our
+    members (the full original/target definitions)."""
     plan = event.get("plan")
     if not isinstance(plan, dict):
         return event
-    slim = {key: value for key, value in plan.items() if key not in ("original", "target", "kind")}
-    return {**event, "plan": slim}
+    return {**event, "plan": to_marathon_json(plan)}
 
 
 def frame(event: dict) -> str:

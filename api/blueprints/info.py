@@ -8,6 +8,7 @@ from api import auth
 from api.backend import backend
 from api.errors import ApiError
 from api.metrics import state_lines
+from framework.model import defaults
 
 bp = Blueprint("info", __name__)
 
@@ -63,7 +64,7 @@ def info() -> Response:
             "local_port_max": high,
             "features": [],
             "failover_timeout": 604800,
-            "mesos_role": "*",
+            "mesos_role": defaults.ROLE,
             "webui_url": None,
         },
         "zookeeper_config": {

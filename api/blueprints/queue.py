@@ -9,6 +9,7 @@ from api.backend import backend
 from api.blueprints.apps import known_app
 from api.errors import ApiError
 from api.views import render_apps
+from framework.model import defaults
 from framework.store import StoreError
 
 bp = Blueprint("queue", __name__)
@@ -28,7 +29,7 @@ def list_queue() -> Response:
         item = {
             "app": render_apps(snap, [app], ())[0],
             "count": entry.get("count", 0),
-            "role": app.get("role", "*"),
+            "role": app.get("role", defaults.ROLE),
             "delay": entry.get("delay") or {"timeLeftSeconds": 0, "overdue": True},
             "since": entry.get("since"),
             "processedOffersSummary": entry.get("processedOffersSummary") or {
