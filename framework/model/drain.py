@@ -2,7 +2,8 @@
 
 An HAProxy edge (lb/) stops sending new requests to a task as soon as it sees the task in TASK_KILLING;
 the requests it already sent need a moment to finish. So the leader marks a routed task TASK_KILLING
-first and sends the kill to Mesos only after the app's drain time (framework.scheduler.loop).
+first and sends the kill to Mesos only after the app's drain time (``TaskKiller`` in
+framework.scheduler.kills).
 
 * ``BALALAIKA_DRAIN_SECONDS`` -- a number of seconds from 0 (no drain) to ``MAX_DRAIN_SECONDS``.
   App validation rejects anything else at ``/labels/BALALAIKA_DRAIN_SECONDS``; a bad value stored
