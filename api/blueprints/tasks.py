@@ -18,7 +18,7 @@ from api.errors import ApiError, not_valid
 from api.formats import task_json
 from api.views import deployment_answer
 from api.writes import deploy
-from framework.model import app_id_of_task, service_ports
+from framework.model import app_id_of_task, service_ports, task_host_ports
 from framework.store import Snapshot, StoreError
 
 bp = Blueprint("tasks", __name__)
@@ -36,7 +36,11 @@ def wants_text() -> bool:
 
 
 def text_lines(snap: Snapshot, app_ids: Iterable[str]) -> str:
-    """Marathon's plain-text task list: per app and service port, ``app<TAB>port<TAB>host:port...``."""
+    """Marathon's plain-text task list: per app and service port, ``app<TAB>port<TAB>host:port...``.
+
+    A task's ``ports`` hold only the host ports it got, so they are paired with the app's ports by
+    `task_host_ports`; a port without a host port (a container-network mapping without hostPort) lists
+    no endpoint."""
     lines = []
     for app_id in sorted(app_ids):
         app = snap.apps.get(app_id)
@@ -47,9 +51,10 @@ def text_lines(snap: Snapshot, app_ids: Iterable[str]) -> str:
         ports = service_ports(app)
         if not ports:
             lines.append("\t".join([name, " ", *sorted(t.get("host") or "" for t in running)]))
+        host_ports = [(t.get("host"), task_host_ports(app, t.get("ports") or [])) for t in running]
         for index, port in enumerate(ports):
-            endpoints = sorted(f"{t.get('host')}:{t['ports'][index]}" for t in running
-                               if len(t.get("ports") or []) > index)
+            endpoints = sorted(f"{host}:{by_index[index]}" for host, by_index in host_ports
+                               if by_index[index] is not None)
             lines.append("\t".join([name, str(port), *endpoints]))
     return "".join(line + "\n" for line in lines)
 

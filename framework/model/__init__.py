@@ -17,6 +17,7 @@ from framework.model.ports import (
     network_mode,
     port_names,
     service_ports,
+    task_host_ports,
 )
 from framework.model.tasks import app_id_of_task, new_task_id, task_id_prefix
 
@@ -35,5 +36,6 @@ __all__ = [
     "normalize_group",
     "port_names",
     "service_ports",
+    "task_host_ports",
     "task_id_prefix",
 ]

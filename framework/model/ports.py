@@ -17,7 +17,7 @@ network its ``container.portMappings`` (legacy: ``container.docker.portMappings`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,6 +116,14 @@ def host_port_requests(app: Mapping[str, Any]) -> list[int]:
     ``requirePorts`` is set, else 0. ``matching.Launch.ports`` and a task record's ``ports`` are parallel
     to this list."""
     return [spec.host_port for spec in port_specs(app) if spec.host_port is not None]
+
+
+def task_host_ports(app: Mapping[str, Any], task_ports: Sequence[int]) -> list[int | None]:
+    """The host port of each of the app's ports, by port index, from a task's ``ports`` (parallel to
+    `host_port_requests`, so only the ports that have a host port): None for a port without one (a
+    container-network mapping without hostPort) and for one the task did not get."""
+    assigned = iter(task_ports)
+    return [None if spec.host_port is None else next(assigned, None) for spec in port_specs(app)]
 
 
 def service_ports(app: Mapping[str, Any]) -> list[int]:

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from framework.model.ports import port_specs
+from framework.model.ports import port_specs, task_host_ports
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +38,12 @@ def readiness_url(app: Mapping[str, Any], task: Mapping[str, Any]) -> str | None
     if not checks:
         return None
     check = checks[0]
-    with_host_port = [spec for spec in port_specs(app) if spec.host_port is not None]
-    index = next((i for i, spec in enumerate(with_host_port) if spec.name == check.get("portName")), None)
-    ports = task.get("ports") or []
-    if index is None or index >= len(ports) or not task.get("host"):
+    spec = next((spec for spec in port_specs(app) if spec.name == check.get("portName")), None)
+    port = None if spec is None else task_host_ports(app, task.get("ports") or [])[spec.index]
+    if port is None or not task.get("host"):
         return None
     scheme = "https" if check.get("protocol") == "HTTPS" else "http"
-    return f"{scheme}://{task['host']}:{ports[index]}{check.get('path') or '/'}"
+    return f"{scheme}://{task['host']}:{port}{check.get('path') or '/'}"
 
 
 def _get_status(url: str, timeout: float) -> int | None:

@@ -17,6 +17,7 @@ from framework.model import (
     paths,
     port_names,
     service_ports,
+    task_host_ports,
     task_id_prefix,
 )
 
@@ -78,6 +79,10 @@ def test_port_helpers_with_bridge_and_container_networks():
                           "container": container})
     assert network_mode(user) == "USER"
     assert host_port_requests(user) == [31000]  # the second mapping needs no host port
+    assert task_host_ports(user, [31000]) == [31000, None] and task_host_ports(bridge, [31000, 31007]) == [
+        31000, 31007]
+    flipped = normalize_app({**user, "container": {**container, "portMappings": mappings[::-1]}})
+    assert task_host_ports(flipped, [31000]) == [None, 31000]  # a task's ports skip mappings without one
 
 
 
