@@ -38,7 +38,7 @@ def read(store: Store, app_ids: Iterable[str], known_deployments: Mapping[str, M
     """Reads the apps, the deployment listing and the port record together. ``known_deployments``: the
     mirror's deployments by id (read from ZooKeeper only for listed ids missing there).
     Raises StoreError (ZooKeeper unavailable, bad id)."""
-    client, layout, timeout = store.client, store.layout, store.timeout
+    client, layout, timeout = store.nodes.client, store.nodes.layout, store.nodes.timeout
     try:
         app_reads = {app_id: client.get_async(layout.app(app_id)) for app_id in app_ids}
         listing = client.get_children_async(layout.deployments_dir)

@@ -2,7 +2,7 @@
 
 Why no two API replicas hand out the same port: every write that sets service ports also rewrites one
 allocation record (``<root>/service-ports``, ``{"ports": {"10001": ["/app", epoch]}}``) with
-compare-and-set, in the same ZooKeeper transaction as the apps (``Store.commit``). Two replicas racing
+compare-and-set, in the same ZooKeeper transaction as the apps (``store.apps.commit``). Two replicas racing
 read the same record version; the first commit wins and the second fails with Conflict, re-reads the
 record (which now lists the winner's ports, even if its mirror has not seen the new app yet) and picks
 again (from a deep copy of the requested definition: the lost attempt's picks are not kept). Within one

@@ -135,7 +135,7 @@ class _Attempt:
                 except serviceports.PortsExhausted as error:
                     raise ApiError(422, "Object is not valid", details=[{"path": "/portDefinitions",
                                                                           "errors": [str(error)]}]) from None
-                ports_write = NodeWrite(store.layout.service_ports, encode(new_record, what="service ports"),
+                ports_write = NodeWrite(store.nodes.layout.service_ports, encode(new_record, what="service ports"),
                                         record_version)
             try:
                 plan = make_plan(original, target, deployment_id=str(uuid.uuid4()), now=now, kind=self.kind)
@@ -148,8 +148,8 @@ class _Attempt:
             if self.dry_run:
                 return plan
             try:
-                store.commit(changes, deployment=plan if plan["steps"] else None, cancel=blockers,
-                             writes=[ports_write] if ports_write else [])
+                store.apps.commit(changes, deployment=plan if plan["steps"] else None, cancel=blockers,
+                                  writes=[ports_write] if ports_write else [])
             except (Conflict, NotFound) as error:
                 log.info("write of %s lost a compare-and-set (%s); retrying", ", ".join(targets), error)
                 return None
@@ -175,9 +175,9 @@ def _post_events(be: Backend, apps: list[dict]) -> None:
         return
     for app in apps:
         try:
-            be.store.append_event({"eventType": "api_post_event", "timestamp": app["version"],
-                                   "clientIp": request.remote_addr, "uri": request.path,
-                                   "appDefinition": marathon_view(app)})
+            be.store.events.append({"eventType": "api_post_event", "timestamp": app["version"],
+                                    "clientIp": request.remote_addr, "uri": request.path,
+                                    "appDefinition": marathon_view(app)})
         except StoreError as error:
             log.warning("could not record api_post_event for %s: %s", app["id"], error)
 

@@ -41,7 +41,7 @@ def load(hosts: str, tasks_per_app: int) -> int:
     for raw in apps:
         app = normalize_app({k: v for k, v in raw.items() if k not in ("version", "versionInfo")})
         app["version"] = version
-        store.put_app(app, expected_version=None)
+        store.apps.put(app, expected_version=None)
         prefix = app["id"].lstrip("/").replace("/", "_")
         for i in range(tasks_per_app):
             tasks.append({"id": f"{prefix}.{i:08d}-0000-4000-8000-000000000000", "appId": app["id"],
@@ -49,7 +49,7 @@ def load(hosts: str, tasks_per_app: int) -> int:
                           "ports": [31000 + i], "servicePorts": [], "state": "TASK_RUNNING", "stagedAt": version,
                           "startedAt": version, "healthy": True, "updatedAt": version, "unreachableSince": None,
                           "ipAddresses": [{"ipAddress": "10.0.0.1", "protocol": "IPv4"}], "message": None})
-    wait_all(store.put_tasks(tasks))
+    wait_all(store.tasks.put_many(tasks))
     client.stop()
     client.close()
     return len(tasks)

@@ -251,10 +251,10 @@ def load_store(store: Store, apps: list[dict], tasks_per_app: int) -> list[dict]
         app = normalize_app({k: v for k, v in raw.items() if k not in ("version", "versionInfo")})
         stored.append({**app, "instances": tasks_per_app, "version": VERSION})
     for start in range(0, len(stored), 50):
-        store.commit([AppChange(app["id"], app, None) for app in stored[start:start + 50]])
+        store.apps.commit([AppChange(app["id"], app, None) for app in stored[start:start + 50]])
     now = time.time()
     tasks = [running_record(app, TASK_PORT_BASE + n, now) for app in stored for n in range(tasks_per_app)]
-    wait_all(store.put_tasks(tasks, new=True))
+    wait_all(store.tasks.put_many(tasks, new=True))
     return stored
 
 
@@ -436,18 +436,18 @@ class Op:
         """A new RUNNING task on `port`: record, then its status_update_event; returns it and the append time."""
         now = time.time()
         record = running_record(app, port, now)
-        self.store.put_tasks([record], new=True)  # in flight with the event, as the leader's _flush_acks
+        self.store.tasks.put_many([record], new=True)  # in flight with the event, as the leader's _flush_acks
         started = time.perf_counter()
-        self.store.append_event(records.status_update_event(record, running_status(now), format_ts(now)))
+        self.store.events.append(records.status_update_event(record, running_status(now), format_ts(now)))
         return record, started
 
     def remove(self, record: dict) -> float:
         """The task ends (TASK_KILLED): its record goes, then the event (the leader's `_end_task`)."""
         now = time.time()
         started = time.perf_counter()
-        self.store.delete_task(record["appId"], record["id"])
-        self.store.append_event(records.status_update_event(record, running_status(now, "TASK_KILLED"),
-                                                            format_ts(now)))
+        self.store.tasks.delete(record["appId"], record["id"])
+        self.store.events.append(records.status_update_event(record, running_status(now, "TASK_KILLED"),
+                                                             format_ts(now)))
         return started
 
 

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_scheduler.py launch [--instances 1000] [--agents 20]
     .venv/bin/python bench/bench_scheduler.py failover [--session-timeout 10 2] [--instances 50]
 
-`launch`: one app of N `sleep 600` instances (0.01 cpus, 1 MB each) is written with `Store.put_app` while one
+`launch`: one app of N `sleep 600` instances (0.01 cpus, 1 MB each) is written with `store.apps.put` while one
 `balalaika-scheduler` leads; measured until every task record in ZooKeeper is TASK_RUNNING (seen through a
 watch-fed Mirror), and until the master reports them all RUNNING.
 
@@ -66,7 +66,7 @@ class Stack:
 
     def put_app(self, raw: dict) -> dict:
         app = normalize_app({**raw, "version": now_ts()})
-        self.store.put_app(app, expected_version=None)
+        self.store.apps.put(app, expected_version=None)
         return app
 
     def framework(self, framework_id: str) -> dict:
@@ -121,7 +121,7 @@ def launch(args: argparse.Namespace) -> dict:
 
         wait_for(running_in_master, 300, "every task RUNNING on the agents", interval=0.5)
         records = wait_for(lambda: (lambda tasks: tasks if sum(1 for t in tasks if t["state"] == "TASK_RUNNING")
-                                    == args.instances else None)(bench.store.list_tasks(app_id)),
+                                    == args.instances else None)(bench.store.tasks.all(app_id)),
                            120, "every record RUNNING in ZooKeeper", interval=0.5)
     # stagedAt: the record written before the launch; startedAt: the agent's RUNNING timestamp;
     # updatedAt: when the scheduler handled that update (its write follows within milliseconds)
@@ -143,7 +143,7 @@ def failover_once(bench: Stack, session_timeout: float, instances: int) -> dict:
     standby = bench.start_scheduler(*flags)
     app_id = f"/failover{len(bench.schedulers)}"
     bench.put_app({"id": app_id, "cmd": "sleep 600", "cpus": 0.01, "mem": 1, "instances": instances})
-    wait_for(lambda: sum(1 for t in bench.store.list_tasks(app_id) if t["state"] == "TASK_RUNNING") == instances,
+    wait_for(lambda: sum(1 for t in bench.store.tasks.all(app_id) if t["state"] == "TASK_RUNNING") == instances,
              60, "the app running")
     wait_for(lambda: "elected" not in standby.log_tail(200) and "Zookeeper connection established"
              in standby.log_tail(200), 30, "the standby connected")

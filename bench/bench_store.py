@@ -1,8 +1,8 @@
 """Benchmark of framework.store on a real standalone ZooKeeper started here (or --zk hosts).
 
 Measures: writing 1,000 apps (one transaction each) and 10,000 task records; the Mirror's bulk load
-of that state (target ~1-2 s; kazoo's TreeCache took 6.1 s); task-update write rates (put_tasks
-batches vs one synchronous put_task per update); how long a mirror on a second client takes to
+of that state (target ~1-2 s; kazoo's TreeCache took 6.1 s); task-update write rates (tasks.put_many
+batches vs one synchronous tasks.put per update); how long a mirror on a second client takes to
 reflect a write, and to reflect 10,000 task updates. Record the figures in bench/RESULTS.md.
 
     .venv/bin/python bench/bench_store.py [--zk HOSTS] [--runs 3]
@@ -80,10 +80,10 @@ def run(hosts: str, runs: int) -> None:
     print(f"{len(apps)} apps (~{sum(len(json.dumps(a)) for a in apps) // len(apps)} B), "
           f"{len(tasks)} tasks (~{len(json.dumps(tasks[0]))} B)")
 
-    timed("put_app x1,000 (transaction each, synchronous)",
-          lambda: [store.put_app(app, expected_version=None) for app in apps], len(apps))
-    timed("put_tasks x10,000 creates (batch fails -> create_async)",
-          lambda: wait_all(store.put_tasks(tasks), 120), len(tasks))
+    timed("apps.put x1,000 (transaction each, synchronous)",
+          lambda: [store.apps.put(app, expected_version=None) for app in apps], len(apps))
+    timed("tasks.put_many x10,000 creates (batch fails -> create_async)",
+          lambda: wait_all(store.tasks.put_many(tasks), 120), len(tasks))
 
     loads = []
     for _ in range(runs):
@@ -100,12 +100,12 @@ def run(hosts: str, runs: int) -> None:
 
     for n in range(runs):
         updated = [{**task, "message": f"update {n}"} for task in tasks]
-        timed("put_tasks x10,000 updates (transactions of 50, pipelined)",
-              lambda u=updated: wait_all(store.put_tasks(u), 120), len(updated))
-    timed("put_task x1,000 updates (one synchronous write each)",
-          lambda: [store.put_task({**task, "message": "sync"}) for task in tasks[:1000]], 1000)
-    timed("append_event x5,000 (async create, sequential)",
-          lambda: wait_all([store.append_event({"eventType": "status_update_event", "n": n})
+        timed("tasks.put_many x10,000 updates (transactions of 50, pipelined)",
+              lambda u=updated: wait_all(store.tasks.put_many(u), 120), len(updated))
+    timed("tasks.put x1,000 updates (one synchronous write each)",
+          lambda: [store.tasks.put({**task, "message": "sync"}) for task in tasks[:1000]], 1000)
+    timed("events.append x5,000 (async create, sequential)",
+          lambda: wait_all([store.events.append({"eventType": "status_update_event", "n": n})
                             for n in range(5000)], 120), 5000)
 
     reader = connect(hosts, timeout=30)
@@ -113,17 +113,17 @@ def run(hosts: str, runs: int) -> None:
     mirror.start(60)
     latencies = []
     for n in range(50):
-        app, version = store.get_app(apps[n]["id"])
+        app, version = store.apps.get(apps[n]["id"])
         changed = {**app, "instances": 1000 + n}
         latencies.append(visible_after(
-            mirror, lambda c=changed, v=version: store.put_app(c, expected_version=v),
+            mirror, lambda c=changed, v=version: store.apps.put(c, expected_version=v),
             lambda a=app["id"], i=1000 + n: mirror.snapshot().apps[a]["instances"] == i))
     latencies.sort()
     print(f"{'write -> visible in a mirror on another client (50 writes)':<58} "
           f"p50 {latencies[25] * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms")
     final = [{**task, "message": "final"} for task in tasks]
     last = final[-1]
-    elapsed = visible_after(mirror, lambda: store.put_tasks(final),
+    elapsed = visible_after(mirror, lambda: store.tasks.put_many(final),
                             lambda: all(mirror.snapshot().tasks[t["appId"]][t["id"]]["message"] == "final"
                                         for t in (final[0], last)) and mirror.synced)
     print(f"{'10,000 task updates -> all applied in the mirror':<58} {elapsed * 1000:9.1f} ms "

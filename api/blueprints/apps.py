@@ -119,7 +119,7 @@ def _updater(app_id: str, body: dict, *, partial: bool):
 
 def _stored_version(app_id: str, version: str) -> dict:
     try:
-        app = backend().store.get_app_version(app_id, str(version))
+        app = backend().store.apps.get_version(app_id, str(version))
     except StoreError:
         app = None
     if app is None:
@@ -202,7 +202,7 @@ def list_versions(app_id: str) -> Response:
     app_id = app_path(app_id)
     auth.require("read", app_id)
     try:
-        versions = backend().store.list_app_versions(app_id)
+        versions = backend().store.apps.versions(app_id)
     except NotFound:
         raise app_not_found(app_id) from None
     return jsonify({"versions": versions})
@@ -213,7 +213,7 @@ def get_version(app_id: str, version: str) -> Response:
     app_id = app_path(app_id)
     auth.require("read", app_id)
     try:
-        app = backend().store.get_app_version(app_id, version)
+        app = backend().store.apps.get_version(app_id, version)
     except StoreError:  # a version that cannot be a node name
         app = None
     if app is None:

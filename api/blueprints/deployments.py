@@ -31,7 +31,7 @@ def delete_deployment(deployment_id: str) -> Response:
     in the same transaction). With force: the plan is just dropped, and the apps stay as they are."""
     store = backend().store
     try:
-        found = store.get_deployment(deployment_id)
+        found = store.deployments.get(deployment_id)
     except StoreError:
         found = None
     if found is None:
@@ -41,7 +41,7 @@ def delete_deployment(deployment_id: str) -> Response:
         auth.require("write", app_id)
     if params.flag("force"):
         try:
-            store.delete_deployment(deployment_id)
+            store.deployments.delete(deployment_id)
         except NotFound:
             raise ApiError(404, f"DeploymentPlan {deployment_id} does not exist") from None
         return Response(status=202)
@@ -51,5 +51,5 @@ def delete_deployment(deployment_id: str) -> Response:
     rollback = deploy(backend(), targets, force=True, kind="rollback", keep_version=True)
     if not rollback["affectedApps"]:  # nothing to undo: the plan was not replaced, so drop it
         with contextlib.suppress(NotFound):
-            store.delete_deployment(deployment_id)
+            store.deployments.delete(deployment_id)
     return deployment_answer(rollback)

@@ -124,8 +124,8 @@ def _save_groups(groups: list[dict]) -> None:
         node = {"id": group["id"], "dependencies": group.get("dependencies", []),
                 "enforceRole": group.get("enforceRole", False), "version": now_ts()}
         try:
-            found = store.get_group(group["id"])
-            store.put_group(node, expected_version=None if found is None else found[1])
+            found = store.groups.get(group["id"])
+            store.groups.put(node, expected_version=None if found is None else found[1])
         except (Conflict, NotFound, StoreError):
             continue
         saved[node["id"]] = node["version"]
@@ -204,7 +204,7 @@ def delete_group(group_id: str = "/") -> Response:
     for explicit in sorted(snap.groups, reverse=True):
         if under(explicit, group_id) or explicit == group_id:
             try:
-                store.delete_group(explicit)
+                store.groups.delete(explicit)
             except (NotFound, Conflict, StoreError):
                 continue
     return deployment_answer(plan)

@@ -47,7 +47,7 @@ def reset_delay(app_id: str) -> Response:
     if app_id not in snap.queue:
         raise ApiError(404, f"Application {app_id} not found in tasks queue.")
     try:
-        backend().store.submit_request({"type": "reset-delay", "appId": app_id})
+        backend().store.requests.submit({"type": "reset-delay", "appId": app_id})
     except StoreError as error:
         raise ApiError(503, f"Could not write to ZooKeeper: {error}") from None
     return Response(status=204)

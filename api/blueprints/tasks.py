@@ -1,6 +1,6 @@
 """/v2/tasks and /v2/apps/{id}/tasks: listing tasks and asking the leader to kill them.
 
-The API never talks to Mesos: a kill is a request node for the leader (``Store.submit_request``). With
+The API never talks to Mesos: a kill is a request node for the leader (``store.requests.submit``). With
 ``scale=true`` the app's ``instances`` is lowered by the number killed in the same call (a deployment),
 so the leader does not replace them.
 """
@@ -116,7 +116,7 @@ def kill(snap: Snapshot, by_app: Mapping[str, list[Mapping]], *, scale: bool, wi
     task_ids = [task["id"] for tasks in by_app.values() for task in tasks]
     if task_ids:
         try:
-            backend().store.submit_request({"type": "kill", "taskIds": task_ids, "scale": scale, "wipe": wipe})
+            backend().store.requests.submit({"type": "kill", "taskIds": task_ids, "scale": scale, "wipe": wipe})
         except StoreError as error:
             raise ApiError(503, f"Could not write to ZooKeeper: {error}") from None
     if plan is not None:

@@ -38,7 +38,7 @@ from framework.deploy.taskstate import RUNNING, is_current
 from framework.scheduler.known_tasks import KnownTasks
 from framework.scheduler.launch_queue import LaunchQueue
 from framework.scheduler.readiness import ReadinessProber, ReadinessResult, readiness_url
-from framework.store import Conflict, NotFound, StoreError
+from framework.store import AppStore, Conflict, DeploymentStore, NotFound, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +50,15 @@ class DeploymentExecutor:
     held apps, the plans it closed, the tasks found ready and their prober, and the recent health kills.
     Used on the loop's thread only (the prober's results come back through the loop's queue).
 
-    Handed: the store (plans and, for rollbacks, apps), the known tasks (read), the launch queue (its
-    counts are read and the steps' launches queued there), ``kill`` and ``record_event`` (the loop's),
-    and the readiness prober (None: no readiness probes)."""
+    Handed: the deployment store (plans), the app store (rollbacks), the known tasks (read), the launch
+    queue (its counts are read and the steps' launches queued there), ``kill`` and ``record_event`` (the
+    loop's), and the readiness prober (None: no readiness probes)."""
 
-    def __init__(self, store: Any, tasks: KnownTasks, launches: LaunchQueue, *,
+    def __init__(self, plans: DeploymentStore, apps: AppStore, tasks: KnownTasks, launches: LaunchQueue, *,
                  kill: Callable[[str, float], None], record_event: Callable[[dict, float], None],
                  prober: ReadinessProber | None) -> None:
-        self._store = store
+        self._plans = plans
+        self._apps = apps
         self._tasks = tasks
         self._launches = launches
         self._kill = kill
@@ -132,11 +133,11 @@ class DeploymentExecutor:
         self._announced.pop(plan_id, None)
         if delete:
             with contextlib.suppress(NotFound):
-                self._store.delete_deployment(plan_id)
+                self._plans.delete(plan_id)
 
     def _finish_step(self, plan: Mapping[str, Any], now: float) -> None:
         """Advances the stored plan by one step with a compare-and-set (the API may cancel it meanwhile)."""
-        found = self._store.get_deployment(plan["id"])
+        found = self._plans.get(plan["id"])
         if found is None or found[0].get("currentStep") != plan["currentStep"]:
             return  # cancelled, or advanced already and the mirror has not caught up
         stored, version = found
@@ -149,7 +150,7 @@ class DeploymentExecutor:
             log.info("deployment %s finished", plan["id"])
             return
         try:
-            self._store.put_deployment(advanced, expected_version=version)
+            self._plans.put(advanced, expected_version=version)
         except (Conflict, NotFound) as error:
             log.info("deployment %s changed while advancing (%s)", plan["id"], error)
 
@@ -184,13 +185,13 @@ class DeploymentExecutor:
         removals = sorted(set(rollback["affectedApps"]) - set(rollback["target"]))
         last = len(writes) + len(removals) - 1
         for index, (app_id, app) in enumerate(writes):
-            current = self._store.get_app(app_id)
-            self._store.put_app(app, expected_version=current[1] if current else None,
-                                deployment=rollback if index == last else None)
+            current = self._apps.get(app_id)
+            self._apps.put(app, expected_version=current[1] if current else None,
+                           deployment=rollback if index == last else None)
         for index, app_id in enumerate(removals, start=len(writes)):
-            self._store.delete_app(app_id, deployment=rollback if index == last else None)
+            self._apps.delete(app_id, deployment=rollback if index == last else None)
         if last < 0:
-            self._store.put_deployment(rollback)
+            self._plans.put(rollback)
 
     # --- readiness -------------------------------------------------------------------------------
 

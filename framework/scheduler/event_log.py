@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from framework.store import EventStore
 from framework.timeutil import format_ts
 
 log = logging.getLogger(__name__)
 
 
 class EventLog:
-    """Owns the events recorded and not yet written. Used on the loop's thread only."""
+    """Owns the events recorded and not yet written. Used on the loop's thread only.
 
-    def __init__(self, store: Any) -> None:
+    Handed the event store, where they are appended."""
+
+    def __init__(self, store: EventStore) -> None:
         self._store = store
         self._unsent: list[dict] = []
 
@@ -38,12 +41,12 @@ class EventLog:
                 log.warning("could not record events: %s", failed[0])
 
         try:
-            futures = self._store.append_events(events)
+            futures = self._store.append_many(events)
         except Exception:  # one too large for a node: nothing was sent, so send them one by one
             futures = []
             for event in events:
                 try:
-                    self._store.append_event(event)
+                    self._store.append(event)
                 except Exception as error:
                     log.warning("could not record event %s: %s", event.get("eventType"), error)
         for future in futures:

@@ -1,6 +1,6 @@
 """Each app's last task failure (Marathon's lastTaskFailure, `records.task_failure`) in ZooKeeper.
 
-Written without waiting (a crash loop must not pace the loop). The store's app deletion removes an app's
+Written without waiting (a crash loop must not pace the loop). `AppStore.commit` removes a deleted app's
 failure with it; `forget_stale` catches a failure written while its app was being deleted.
 """
 
@@ -10,15 +10,17 @@ import logging
 import math
 from typing import Any
 
+from framework.store import FailureStore
+
 log = logging.getLogger(__name__)
 
 DELETE_RETRY = 5.0  # seconds before deleting a stale failure again if the mirror still shows it
 
 
 class TaskFailures:
-    """Owns when each stale failure was last deleted. Loop thread only."""
+    """Owns when each stale failure was last deleted. Loop thread only. Handed the failure store."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: FailureStore) -> None:
         self._store = store
         self._deleted: dict[str, float] = {}  # app id -> when its stale failure was deleted
 
@@ -32,7 +34,7 @@ class TaskFailures:
                 log.warning("could not record the last task failure of %s: %s", failure["appId"], error)
 
         try:
-            self._store.put_failure(failure).rawlink(written)
+            self._store.put(failure).rawlink(written)
         except Exception as error:
             log.warning("could not record the last task failure of %s: %s", failure["appId"], error)
 
@@ -43,4 +45,4 @@ class TaskFailures:
         for app_id in stale:
             if now - self._deleted.get(app_id, -math.inf) >= DELETE_RETRY:
                 self._deleted[app_id] = now  # until the mirror shows the deletion
-                self._store.delete_failure(app_id)
+                self._store.delete(app_id)

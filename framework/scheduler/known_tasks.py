@@ -17,6 +17,7 @@ from typing import Any
 
 from framework.mesos import events as mesos
 from framework.scheduler import records
+from framework.store import TaskStore
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +37,11 @@ def _acknowledge_when_written(connection: Any, statuses: list[dict], result: Any
 
 class KnownTasks:
     """Owns the task records (by task id), their views in seconds (`records.decision_view`), the updates
-    waiting for their record's write, and the writes in flight. Used on the loop's thread only."""
+    waiting for their record's write, and the writes in flight. Used on the loop's thread only.
 
-    def __init__(self, store: Any) -> None:
+    Handed the task store, where the records are written."""
+
+    def __init__(self, store: TaskStore) -> None:
         self._store = store
         self._records: dict[str, dict] = {}
         self._views: dict[str, dict] = {}
@@ -94,12 +97,12 @@ class KnownTasks:
         """Takes the record and writes it at once rather than at the next flush, after any earlier write of it."""
         self.remember(record)
         self._settle([record["id"]])
-        self._writing[record["id"]] = self._store.put_tasks([record])[0]
+        self._writing[record["id"]] = self._store.put_many([record])[0]
 
     def write_new(self, new_records: list[dict]) -> set[str]:
         """Creates the records of tasks about to launch, waiting for ZooKeeper; returns the ids written."""
         written = set()
-        futures = self._store.put_tasks(new_records, new=True)
+        futures = self._store.put_many(new_records, new=True)
         for record, future in zip(new_records, futures, strict=True):
             try:
                 future.get(timeout=WRITE_TIMEOUT)
@@ -118,7 +121,7 @@ class KnownTasks:
         record = self._records.pop(task_id)
         self._views.pop(task_id, None)
         self._settle([task_id])
-        self._store.delete_task(record["appId"], task_id)
+        self._store.delete(record["appId"], task_id)
         self._acks += self._unwritten.pop(task_id, [])
         if ack is not None:
             self._acks.append(ack.status)
@@ -134,7 +137,7 @@ class KnownTasks:
         task_ids = [task_id for task_id in unwritten if task_id in self._records]
         self._writing = {task_id: future for task_id, future in self._writing.items() if not future.ready()}
         self._settle(task_ids)
-        futures = self._store.put_tasks([self._records[task_id] for task_id in task_ids]) if task_ids else []
+        futures = self._store.put_many([self._records[task_id] for task_id in task_ids]) if task_ids else []
         for task_id, future in zip(task_ids, futures, strict=True):
             self._writing[task_id] = future
             if unwritten[task_id]:

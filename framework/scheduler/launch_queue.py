@@ -13,14 +13,17 @@ from typing import Any
 
 from framework.backoff import Backoff
 from framework.matching.match import Demand
+from framework.store import QueueStore
 from framework.timeutil import format_ts
 
 
 class LaunchQueue:
-    """Owns the queued launch counts, the backoffs and the /v2/queue entries written. Loop thread only."""
+    """Owns the queued launch counts, the backoffs and the /v2/queue entries written. Loop thread only.
 
-    def __init__(self, store: Any) -> None:
-        self._store = store
+    Handed the queue store, where the /v2/queue entries are written."""
+
+    def __init__(self, entries: QueueStore) -> None:
+        self._store = entries
         self._pending: dict[str, int] = {}  # app id -> launches queued that have no task record yet
         self._backoffs: dict[str, tuple[str | None, Backoff]] = {}  # app id -> (app version, backoff)
         self._entries: dict[str, dict] = {}  # app id -> its /v2/queue entry as last written
@@ -74,7 +77,7 @@ class LaunchQueue:
             if count <= 0 or app_id not in apps:
                 self._pending.pop(app_id, None)
                 if self._entries.pop(app_id, None) is not None:
-                    self._store.delete_queue_entry(app_id)
+                    self._store.delete(app_id)
                 continue
             left = self._backoff(apps[app_id]).remaining(now)
             entry = {"count": count, "delay": {"timeLeftSeconds": round(left), "overdue": left <= 0}}
@@ -83,7 +86,7 @@ class LaunchQueue:
                 entry["since"] = (previous or {}).get("since") or format_ts(now)
                 entry["processedOffersSummary"] = (previous or {}).get("processedOffersSummary", {})
                 self._entries[app_id] = entry
-                self._store.put_queue_entry(app_id, entry)
+                self._store.put(app_id, entry)
 
     def _backoff(self, app: Mapping[str, Any]) -> Backoff:
         """The app's backoff; a new version starts without one."""

@@ -35,6 +35,7 @@ from framework.scheduler.known_tasks import KnownTasks
 from framework.scheduler.launch_queue import LaunchQueue
 from framework.scheduler.launching import agent_attributes, placements, plan_launches
 from framework.scheduler.readiness import ReadinessProber, ReadinessResult
+from framework.store import Store
 from framework.timeutil import format_ts
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def framework_info(config: SchedulerConfig, framework_id: str | None) -> dict:
 class Scheduler:
     """Runs while this process leads; `run` returns when `keep_running()` turns False."""
 
-    def __init__(self, store: Any, mirror: Any, connect: Callable[[dict, Callable[[object], None]], Any],
+    def __init__(self, store: Store, mirror: Any, connect: Callable[[dict, Callable[[object], None]], Any],
                  config: SchedulerConfig, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.mirror = mirror
@@ -100,21 +101,21 @@ class Scheduler:
         self.reconciliation = _Reconciliation()
         self.offers_wanted = True  # a new subscription is not suppressed
         self.last_reconcile = 0.0
-        self.event_log = EventLog(store)
-        self.failures = TaskFailures(store)
-        self.tasks = KnownTasks(store)
-        self.launches = LaunchQueue(store)
+        self.event_log = EventLog(store.events)
+        self.failures = TaskFailures(store.failures)
+        self.tasks = KnownTasks(store.tasks)
+        self.launches = LaunchQueue(store.queue)
         self.killer = TaskKiller(self.tasks, lambda: self.mirror.snapshot().apps, self.event_log.record,
                                  lambda task_id: self.connection.kill(task_id), config.kill_retry)
-        self.deployments = DeploymentExecutor(store, self.tasks, self.launches, kill=self.killer.kill,
-                                              record_event=self.event_log.record,
+        self.deployments = DeploymentExecutor(store.deployments, store.apps, self.tasks, self.launches,
+                                              kill=self.killer.kill, record_event=self.event_log.record,
                                               prober=ReadinessProber(self.events.put))
 
     # --- lifecycle -------------------------------------------------------------------------------
 
     def run(self, keep_running: Callable[[], bool]) -> None:
         self.framework_id = self.store.get_framework_id()
-        for record in self.store.list_tasks():
+        for record in self.store.tasks.all():
             self.tasks.remember(record)
             if record["state"] == KILLING:
                 self.killer.resume(record, self.clock())
@@ -341,14 +342,14 @@ class Scheduler:
                 self.killer.kill(view["id"], now)
 
     def _take_requests(self, now: float) -> None:
-        for path, request in self.store.take_requests():
+        for path, request in self.store.requests.take():
             kind = request.get("type")
             if kind == "kill":
                 for task_id in request.get("taskIds", []):
                     self.killer.kill(task_id, now)
             elif kind == "reset-delay":
                 self.launches.reset_delay(request.get("appId"))
-            self.store.done_request(path)
+            self.store.requests.done(path)
 
     def _update_offer_interest(self) -> None:
         """REVIVE when launches become pending (it also lifts the long decline filters), SUPPRESS when none are."""

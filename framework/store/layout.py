@@ -11,7 +11,7 @@
 <root>/deployments/<id>          deployment plan JSON with progress
 <root>/queue/<app>               launch-queue state written by the leader
 <root>/failures/<app>            the app's last task failure (Marathon's lastTaskFailure), written by the
-                                 leader; removed with the app (Store.commit) and, as a backstop, by the
+                                 leader; removed with the app (AppStore.commit) and, as a backstop, by the
                                  leader for apps that no longer exist
 <root>/requests/req-<seq>        sequential requests from api replicas to the leader (deleted once handled)
 <root>/events/evt-<seq>          recent events; the leader trims to the newest N

@@ -29,7 +29,8 @@ from kazoo.protocol.states import EventType, KazooState, WatchedEvent
 from framework.store.codec import decode
 from framework.store.errors import StoreError
 from framework.store.layout import DEFAULT_ROOT, EVENT_PREFIX, Layout, decode_id, sequence_of
-from framework.store.store import DEFAULT_EVENTS_KEPT, Store
+from framework.store.messages import DEFAULT_EVENTS_KEPT
+from framework.store.store import Store
 
 log = logging.getLogger(__name__)
 

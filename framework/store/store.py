@@ -6,10 +6,21 @@ client's command retry; compare-and-set transactions are not retried, because a 
 commit leaves the outcome unknown (the caller re-reads and decides). Hot paths (task updates, events)
 are asynchronous: they return kazoo IAsyncResult futures instead of waiting one round trip each.
 
-`Store` is composed of one mixin per concern, each in its own module: apps.py (apps, version history,
-groups and the transactional `commit`), tasks.py (task records and their batching), deployments.py
-(plans), messages.py (failures, launch queue, requests, events); base.py holds the shared helpers.
-This module only puts them together and keeps the few cluster-wide nodes (layout, framework id).
+`Store` composes one component per part of the tree (framework.store.layout). Each owns its nodes and is
+handed the shared `Nodes` (client, layout, helpers) and the other components it needs:
+
+* `apps` (AppStore): `apps/<app>` with its `versions/`, and the `commit` transaction that writes several
+  apps with a plan, cancelled plans and other compare-and-set nodes; handed `deployments` and `failures`;
+* `groups` (GroupStore): `groups/<group>`;
+* `tasks` (TaskStore): `tasks/<app>/<task>`, and which task directories exist; handed `apps.exists`;
+* `deployments` (DeploymentStore): `deployments/<id>`;
+* `failures` (FailureStore) and `queue` (QueueStore): `failures/<app>` and `queue/<app>`;
+* `requests` (RequestStore): `requests/`, and the requests this instance took and did not finish;
+* `events` (EventStore): `events/`.
+
+`service-ports` is the api's (api.serviceports), written as a `NodeWrite` in `apps.commit`; `leader/` and
+`leader-info` are `Leadership`'s. The Store itself keeps what belongs to the whole tree: its directories
+(`ensure_layout`) and the framework id.
 """
 
 from __future__ import annotations
@@ -17,53 +28,49 @@ from __future__ import annotations
 from kazoo.client import KazooClient
 from kazoo.exceptions import NoNodeError
 
-from framework.store.apps import DEFAULT_MAX_VERSIONS, AppChange, AppsMixin, NodeWrite
-from framework.store.base import _translated, wait_all
-from framework.store.deployments import DeploymentsMixin
+from framework.store.apps import DEFAULT_MAX_VERSIONS, AppStore
+from framework.store.deployments import DeploymentStore
+from framework.store.groups import GroupStore
 from framework.store.layout import DEFAULT_ROOT, Layout
-from framework.store.messages import DEFAULT_EVENTS_KEPT, MessagesMixin
-from framework.store.tasks import TasksMixin
+from framework.store.messages import EventStore, FailureStore, QueueStore, RequestStore
+from framework.store.nodes import Nodes, translated
+from framework.store.tasks import TaskStore
 
 
-class Store(AppsMixin, TasksMixin, DeploymentsMixin, MessagesMixin):
-    """Narrow, synchronous-by-default access to the layout in `framework.store.layout`.
-
-    Thread-safe as far as kazoo is (one client shared by threads), except `take_requests` /
-    `done_request`, which keep per-instance bookkeeping meant for the leader's single loop.
-    """
+class Store:
+    """Balalaika's state under one root, as the components above. Thread-safe as far as kazoo is (one
+    client shared by threads), except `requests`, whose bookkeeping is meant for the leader's single loop."""
 
     def __init__(self, client: KazooClient, root: str = DEFAULT_ROOT, *,
                  max_versions: int = DEFAULT_MAX_VERSIONS, timeout: float = 30.0) -> None:
-        if max_versions < 1:
-            raise ValueError("max_versions must be at least 1")
-        self.client = client
-        self.layout = Layout(root)
-        self.max_versions = max_versions
-        self.timeout = timeout
-        self._task_dirs: set[str] = set()  # task parents known to exist (see put_tasks)
-        self._taken: set[str] = set()      # request paths handed out and not done yet
+        self.nodes = Nodes(client, Layout(root), timeout)
+        self.deployments = DeploymentStore(self.nodes)
+        self.failures = FailureStore(self.nodes)
+        self.apps = AppStore(self.nodes, self.deployments, self.failures, max_versions=max_versions)
+        self.groups = GroupStore(self.nodes)
+        self.tasks = TaskStore(self.nodes, app_exists=self.apps.exists)
+        self.queue = QueueStore(self.nodes)
+        self.requests = RequestStore(self.nodes)
+        self.events = EventStore(self.nodes)
 
-    # ---- layout -------------------------------------------------------------------------------------
-
-    @_translated
+    @translated
     def ensure_layout(self) -> None:
         """Creates the root and its directories if missing (idempotent; with the client's default ACL)."""
-        for path in self.layout.dirs:
-            self.client.retry(self.client.ensure_path, path)
+        client = self.nodes.client
+        for path in self.nodes.layout.dirs:
+            client.retry(client.ensure_path, path)
 
-    # ---- framework id -------------------------------------------------------------------------------
-
-    @_translated
+    @translated
     def get_framework_id(self) -> str | None:
+        """The Mesos framework id (a plain string, not JSON), or None before the first registration."""
+        client = self.nodes.client
         try:
-            data, _ = self.client.retry(self.client.get, self.layout.framework_id)
+            data, _ = client.retry(client.get, self.nodes.layout.framework_id)
         except NoNodeError:
             return None
         return data.decode() or None
 
-    @_translated
+    @translated
     def set_framework_id(self, framework_id: str) -> None:
-        self._upsert(self.layout.framework_id, framework_id.encode())
+        self.nodes.upsert(self.nodes.layout.framework_id, framework_id.encode())
 
-
-__all__ = ["DEFAULT_EVENTS_KEPT", "DEFAULT_MAX_VERSIONS", "AppChange", "NodeWrite", "Store", "wait_all"]

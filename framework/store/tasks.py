@@ -1,6 +1,6 @@
 """Task records: one node per task under `tasks/<app>/`, written on the leader's hot path.
 
-Status updates arrive by the thousand, so `put_tasks` pipelines them as multi-op transactions of
+Status updates arrive by the thousand, so `TaskStore.put_many` pipelines them as multi-op transactions of
 TASK_BATCH writes without waiting, falling back to create-or-set per record for a batch that fails.
 """
 
@@ -8,32 +8,39 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from kazoo.exceptions import NoNodeError, NotEmptyError
 from kazoo.interfaces import IAsyncResult
 
-from framework.store.base import StoreBase, _translated
 from framework.store.codec import encode
+from framework.store.nodes import Nodes, translated
 
 # Task updates go out as multi-op transactions of this many set_data: ~29,000/s measured, against
 # ~6,200/s for single set_async (infra-recipes.md section 1).
 TASK_BATCH = 50
 
 
-class TasksMixin(StoreBase):
-    """Task records, written singly (before a launch) or in pipelined batches (status updates)."""
+class TaskStore:
+    """Owns `tasks/<app>/<task-id>`, written singly (before a launch) or in pipelined batches (status
+    updates), and the task directories known to exist, so that a batch does not ensure them again.
 
-    _task_dirs: set[str]  # task parents known to exist (see put_tasks)
+    Handed `app_exists`: a task directory goes with the app's last task once the app is gone."""
 
-    @_translated
-    def put_task(self, task: dict) -> None:
+    def __init__(self, nodes: Nodes, app_exists: Callable[[str], bool]) -> None:
+        self._nodes = nodes
+        self._layout = nodes.layout
+        self._app_exists = app_exists
+        self._dirs: set[str] = set()  # app ids whose task directory exists
+
+    @translated
+    def put(self, task: dict) -> None:
         """Create-or-set one task record, waiting for ZooKeeper: use it before a launch."""
-        self._upsert(self.layout.task(task["appId"], task["id"]), encode(task, what=f"task {task['id']}"))
-        self._task_dirs.add(task["appId"])
+        self._nodes.upsert(self._layout.task(task["appId"], task["id"]), encode(task, what=f"task {task['id']}"))
+        self._dirs.add(task["appId"])
 
-    @_translated
-    def put_tasks(self, tasks: Iterable[dict], *, new: bool = False) -> list[IAsyncResult]:
+    @translated
+    def put_many(self, tasks: Iterable[dict], *, new: bool = False) -> list[IAsyncResult]:
         """Create-or-set many task records without waiting; one future per task, in order.
 
         Updates go as pipelined multi-op transactions of TASK_BATCH set_data (`new=True`: of creates, for
@@ -41,16 +48,17 @@ class TasksMixin(StoreBase):
         does) falls back to create-or-set per record. Futures fail with the kazoo error of their record.
         Callbacks run on kazoo's completion thread.
         """
+        client = self._nodes.client
         tasks = list(tasks)
-        items = [(self.layout.task(t["appId"], t["id"]), encode(t, what=f"task {t['id']}")) for t in tasks]
-        for app_id in {t["appId"] for t in tasks} - self._task_dirs:
-            self.client.retry(self.client.ensure_path, self.layout.task_dir(app_id))
-            self._task_dirs.add(app_id)
+        items = [(self._layout.task(t["appId"], t["id"]), encode(t, what=f"task {t['id']}")) for t in tasks]
+        for app_id in {t["appId"] for t in tasks} - self._dirs:
+            client.retry(client.ensure_path, self._layout.task_dir(app_id))
+            self._dirs.add(app_id)
         futures: list[IAsyncResult] = []
         for start in range(0, len(items), TASK_BATCH):
             chunk = items[start:start + TASK_BATCH]
-            chunk_futures = [self.client.handler.async_result() for _ in chunk]
-            tx = self.client.transaction()
+            chunk_futures = [client.handler.async_result() for _ in chunk]
+            tx = client.transaction()
             for path, data in chunk:
                 if new:
                     tx.create(path, data)
@@ -73,35 +81,34 @@ class TasksMixin(StoreBase):
                 future.set(None)
             return
         for (path, data), future in zip(chunk, futures, strict=True):
-            self._upsert_async(path, data, future)
+            self._nodes.upsert_async(path, data, future)
 
-    @_translated
-    def get_task(self, app_id: str, task_id: str) -> dict | None:
-        found = self._get(self.layout.task(app_id, task_id))
-        return None if found is None else found[0]
+    @translated
+    def get(self, app_id: str, task_id: str) -> dict | None:
+        return self._nodes.value(self._layout.task(app_id, task_id))
 
-    @_translated
-    def delete_task(self, app_id: str, task_id: str) -> None:
+    @translated
+    def delete(self, app_id: str, task_id: str) -> None:
         """Forgets a task record (idempotent). Once the app is gone too, its empty task directory goes."""
-        self._delete_quietly(self.layout.task(app_id, task_id))
-        if self.client.retry(self.client.exists, self.layout.app(app_id)) is None:
-            self._task_dirs.discard(app_id)
+        self._nodes.delete_quietly(self._layout.task(app_id, task_id))
+        if not self._app_exists(app_id):
+            self._dirs.discard(app_id)
             with contextlib.suppress(NoNodeError, NotEmptyError):
-                self.client.retry(self.client.delete, self.layout.task_dir(app_id))
+                self._nodes.client.retry(self._nodes.client.delete, self._layout.task_dir(app_id))
 
-    @_translated
-    def list_tasks(self, app_id: str | None = None) -> list[dict]:
+    @translated
+    def all(self, app_id: str | None = None) -> list[dict]:
         """Every task record (of one app, or of all), read with pipelined requests."""
-        tasks_dir = self.layout.tasks_dir
+        client, tasks_dir = self._nodes.client, self._layout.tasks_dir
         if app_id is None:
-            dirs = [f"{tasks_dir}/{name}" for name in self._children(tasks_dir, "tasks directory")]
+            dirs = [f"{tasks_dir}/{name}" for name in self._nodes.children(tasks_dir, "tasks directory")]
         else:
-            dirs = [self.layout.task_dir(app_id)]
-        listings = [(d, self.client.get_children_async(d)) for d in dirs]
+            dirs = [self._layout.task_dir(app_id)]
+        listings = [(d, client.get_children_async(d)) for d in dirs]
         paths = []
         for directory, listing in listings:
             try:
-                paths += [f"{directory}/{name}" for name in listing.get(timeout=self.timeout)]
+                paths += [f"{directory}/{name}" for name in listing.get(timeout=self._nodes.timeout)]
             except NoNodeError:
                 continue
-        return [task for task, _ in self._get_many(paths).values()]
+        return [task for task, _ in self._nodes.get_many(paths).values()]

@@ -22,7 +22,7 @@ def create(client, app=SLEEP, **query):
 def finish(store, client):
     """Plays the leader finishing every deployment."""
     for deployment in client.get("/v2/deployments").get_json():
-        store.delete_deployment(deployment["id"])
+        store.deployments.delete(deployment["id"])
 
 
 def test_create_answers_201_with_location_defaults_and_deployment(client):
@@ -156,9 +156,9 @@ def test_filters_embeds_counts_and_group_wildcard(client, store):
                     "healthChecks": [{"protocol": "TCP"}]})
     create(client, {**SLEEP, "id": "/db/main", "cmd": "postgres", "labels": {"tier": "db"}})
     front = client.get("/v2/apps/web/front").get_json()["app"]
-    store.put_task(running_task(front, "web_front.a1", healthy=True))
-    store.put_task(running_task(front, "web_front.a2", healthy=False, port=31001))
-    store.put_task(running_task(front, "web_front.a3", state="TASK_STAGING"))
+    store.tasks.put(running_task(front, "web_front.a1", healthy=True))
+    store.tasks.put(running_task(front, "web_front.a2", healthy=False, port=31001))
+    store.tasks.put(running_task(front, "web_front.a3", state="TASK_STAGING"))
 
     def ids(**query):
         return [a["id"] for a in client.get("/v2/apps", query_string=query).get_json()["apps"]]

@@ -69,7 +69,7 @@ def _create(client, app=SLEEP) -> dict:
 
 def _finish(store, client) -> None:
     for deployment in client.get("/v2/deployments").get_json():
-        store.delete_deployment(deployment["id"])
+        store.deployments.delete(deployment["id"])
 
 
 def _failure(app: dict, task_id: str, state: str = "TASK_FAILED") -> dict:
@@ -84,8 +84,8 @@ def test_last_task_failure_is_embedded_shown_on_the_app_and_goes_with_it(client,
     _create(client, {**SLEEP, "id": "/other"})
     assert "lastTaskFailure" not in client.get("/v2/apps/sleep").get_json()["app"]
     failure = _failure(app, "sleep.t1")
-    store.put_failure(failure).get(timeout=10)
-    store.put_failure(_failure(app, "sleep.t2", "TASK_LOST")).get(timeout=10)  # the last one wins
+    store.failures.put(failure).get(timeout=10)
+    store.failures.put(_failure(app, "sleep.t2", "TASK_LOST")).get(timeout=10)  # the last one wins
 
     def shown(**query):
         apps = client.get("/v2/apps", query_string=query).get_json()["apps"]
@@ -106,7 +106,7 @@ def test_last_task_failure_is_embedded_shown_on_the_app_and_goes_with_it(client,
 
     _finish(store, client)
     assert client.delete("/v2/apps/sleep").status_code == 200
-    wait_for(lambda: store.get_failure("/sleep") is None, 5, "the failure deleted with its app")
+    wait_for(lambda: store.failures.get("/sleep") is None, 5, "the failure deleted with its app")
     _finish(store, client)
     _create(client)
     assert "lastTaskFailure" not in client.get("/v2/apps/sleep").get_json()["app"], "a new app has no past"
@@ -116,12 +116,12 @@ def test_task_stats_through_the_api_follow_scaling_and_config_changes(client, st
     first = _create(client)
     _finish(store, client)
     for n in range(2):
-        store.put_task(running_task(first, f"sleep.a{n}", port=31000 + n, healthy=n == 0))
+        store.tasks.put(running_task(first, f"sleep.a{n}", port=31000 + n, healthy=n == 0))
     assert client.put("/v2/apps/sleep", json={"instances": 3}).status_code == 200  # a pure scale
     _finish(store, client)
     scaled = client.get("/v2/apps/sleep").get_json()["app"]
     assert scaled["versionInfo"]["lastConfigChangeAt"] == first["version"] != scaled["version"]
-    store.put_task(running_task(scaled, "sleep.b0", port=31002, state="TASK_STAGING"))
+    store.tasks.put(running_task(scaled, "sleep.b0", port=31002, state="TASK_STAGING"))
 
     def stats() -> dict:
         listed = client.get("/v2/apps", query_string={"embed": "apps.taskStats"}).get_json()["apps"][0]

@@ -32,7 +32,7 @@ def server(zk_hosts: str, tmp_path) -> Iterator[str]:
 
 def finish_deployments(url: str, store) -> None:
     for plan in requests.get(f"{url}/v2/deployments", timeout=5).json():
-        store.delete_deployment(plan["id"])
+        store.deployments.delete(plan["id"])
 
 
 def test_marathon_client_create_list_scale_restart_kill_delete(server, store):
@@ -51,7 +51,7 @@ def test_marathon_client_create_list_scale_restart_kill_delete(server, store):
 
     app = requests.get(f"{server}/v2/apps/demo", timeout=5).json()["app"]
     for i in range(3):
-        store.put_task(running_task(app, f"demo.t{i}", host=f"h{i}", port=31000 + i))
+        store.tasks.put(running_task(app, f"demo.t{i}", host=f"h{i}", port=31000 + i))
     wait_for(lambda: len(client.list_tasks("/demo")) == 3, 5, "tasks via gunicorn")
     listed = client.list_apps(embed_tasks=True)[0]
     assert listed.tasks_running == 3 and len(listed.tasks) == 3
@@ -65,7 +65,7 @@ def test_marathon_client_create_list_scale_restart_kill_delete(server, store):
     assert client.get_app("/demo").instances == 2
     finish_deployments(server, store)
     client.kill_tasks("/demo")
-    kills = [request for _, request in store.take_requests() if request["type"] == "kill"]
+    kills = [request for _, request in store.requests.take() if request["type"] == "kill"]
     assert {task_id for request in kills for task_id in request["taskIds"]} == {"demo.t0", "demo.t1", "demo.t2"}
     deleted = client.delete_app("/demo")
     assert deleted["deploymentId"]

@@ -16,7 +16,8 @@ from tests.waiting import wait_for
 def test_ping_info_leader_metrics_openapi(client, store, kazoo_client):
     assert client.get("/ping").data == b"pong\n"
     assert client.get("/v2/leader").status_code == 404
-    kazoo_client.create(store.layout.leader_info, json.dumps({"id": "s1", "host": "sched1", "port": 8081}).encode())
+    leader = json.dumps({"id": "s1", "host": "sched1", "port": 8081}).encode()
+    kazoo_client.create(store.nodes.layout.leader_info, leader)
     store.set_framework_id("fw-0001")
     wait_for(lambda: client.get("/v2/leader").status_code == 200, 5, "leader mirrored")
     assert client.get("/v2/leader").get_json() == {"leader": "sched1:8081"}
@@ -51,9 +52,9 @@ def test_event_stream_filters_and_heartbeats(api_app, store):
     assert response.mimetype == "text/event-stream"
     stream = iter(response.response)
     assert "event_stream_attached" in _read_until(stream, "event_stream_attached")
-    store.append_event({"eventType": "status_update_event", "timestamp": "2026-11-26T20:00:00.000Z"})
-    store.append_event({"eventType": "deployment_info", "timestamp": "2026-11-26T20:00:00.000Z",
-                        "plan": {"id": "d1", "original": {"apps": []}, "target": {"apps": []}, "steps": []}})
+    store.events.append({"eventType": "status_update_event", "timestamp": "2026-11-26T20:00:00.000Z"})
+    store.events.append({"eventType": "deployment_info", "timestamp": "2026-11-26T20:00:00.000Z",
+                         "plan": {"id": "d1", "original": {"apps": []}, "target": {"apps": []}, "steps": []}})
     create(client)
     text = _read_until(stream, "api_post_event")
     assert "status_update_event" not in text

@@ -16,13 +16,13 @@ def with_tasks(client, store, n=2):
     app = client.get("/v2/apps/sleep").get_json()["app"]
     ids = [f"sleep.t{i}" for i in range(n)]
     for i, task_id in enumerate(ids):
-        store.put_task(running_task(app, task_id, host=f"h{i}", port=31000 + i))
+        store.tasks.put(running_task(app, task_id, host=f"h{i}", port=31000 + i))
     wait_for(lambda: len(client.get("/v2/apps/sleep/tasks").get_json()["tasks"]) == n, 5, "tasks mirrored")
     return app, ids
 
 
 def requests(store):
-    return [request for _, request in store.take_requests()]
+    return [request for _, request in store.requests.take()]
 
 
 def test_task_listings_json_and_text(client, store):
@@ -108,8 +108,8 @@ def test_queue_and_delay_reset(client, store):
     create(client)
     assert client.get("/v2/queue").get_json() == {"queue": []}
     assert client.delete("/v2/queue/sleep/delay").status_code == 404
-    store.put_queue_entry("/sleep", {"count": 2, "delay": {"timeLeftSeconds": 7, "overdue": False},
-                                     "since": "2026-11-26T20:00:00.000Z", "processedOffersSummary": {}})
+    store.queue.put("/sleep", {"count": 2, "delay": {"timeLeftSeconds": 7, "overdue": False},
+                               "since": "2026-11-26T20:00:00.000Z", "processedOffersSummary": {}})
     wait_for(lambda: client.get("/v2/queue").get_json()["queue"], 5, "queue mirrored")
     entry = client.get("/v2/queue").get_json()["queue"][0]
     assert entry["app"]["id"] == "/sleep" and entry["count"] == 2

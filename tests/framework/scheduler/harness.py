@@ -57,8 +57,8 @@ class SchedulerCluster:
 
     def put_app(self, raw: dict) -> dict:
         app = normalize_app({**raw, "version": now_ts()})
-        existing = self.store.get_app(app["id"])
-        self.store.put_app(app, expected_version=existing[1] if existing else None)
+        existing = self.store.apps.get(app["id"])
+        self.store.apps.put(app, expected_version=existing[1] if existing else None)
         return app
 
     def deploy(self, raw: dict, kind: str | None = None, force: bool = False) -> dict:
@@ -68,24 +68,24 @@ class SchedulerCluster:
         to an original definition. `force` cancels the running plans of the app in the same transaction."""
         now = time.time()
         app = normalize_app(dict(raw))
-        existing = self.store.get_app(app["id"])
+        existing = self.store.apps.get(app["id"])
         before = existing[0] if existing else None
         if not (kind == "rollback" and app.get("version")):
             app = stamped(app, before, now, restart=kind == "restart")
         plan = make_plan({app["id"]: before} if before else {}, {app["id"]: app}, deployment_id=str(uuid.uuid4()),
                          now=now, kind=kind)
-        running = [p for p in self.store.list_deployments().values() if app["id"] in p["affectedApps"]]
+        running = [p for p in self.store.deployments.all().values() if app["id"] in p["affectedApps"]]
         if running and not force:
             raise RuntimeError(f"{app['id']} is locked by deployments {[p['id'] for p in running]}")
-        self.store.commit([AppChange(app["id"], app, existing[1] if existing else None)],
-                          deployment=plan if plan["steps"] else None, cancel=[p["id"] for p in running])
+        self.store.apps.commit([AppChange(app["id"], app, existing[1] if existing else None)],
+                               deployment=plan if plan["steps"] else None, cancel=[p["id"] for p in running])
         return plan
 
     def deployments(self) -> dict[str, dict]:
-        return self.store.list_deployments()
+        return self.store.deployments.all()
 
     def events(self, event_type: str | None = None) -> list[dict]:
-        directory = self.store.layout.events_dir
+        directory = self.store.nodes.layout.events_dir
         found = []
         for name in sorted(self.client.get_children(directory)):
             try:
@@ -95,13 +95,13 @@ class SchedulerCluster:
         return [e for e in found if event_type is None or e.get("eventType") == event_type]
 
     def scale(self, app_id: str, instances: int) -> dict:
-        app, version = self.store.get_app(app_id)
+        app, version = self.store.apps.get(app_id)
         scaled = {**app, "instances": instances}
-        self.store.put_app(scaled, expected_version=version)
+        self.store.apps.put(scaled, expected_version=version)
         return scaled
 
     def tasks(self, app_id: str, state: str | None = "TASK_RUNNING") -> list[dict]:
-        return [t for t in self.store.list_tasks(app_id) if state is None or t["state"] == state]
+        return [t for t in self.store.tasks.all(app_id) if state is None or t["state"] == state]
 
     def wait_running(self, app_id: str, count: int, timeout: float = 30.0) -> list[dict]:
         def exactly() -> list[dict] | None:
@@ -111,8 +111,8 @@ class SchedulerCluster:
         return wait_for(exactly, timeout, f"exactly {count} running tasks of {app_id}")
 
     def queue_entry(self, app_id: str) -> dict | None:
-        found = self.client.exists(self.store.layout.queue_entry(app_id))
-        return json.loads(self.client.get(self.store.layout.queue_entry(app_id))[0]) if found else None
+        found = self.client.exists(self.store.nodes.layout.queue_entry(app_id))
+        return json.loads(self.client.get(self.store.nodes.layout.queue_entry(app_id))[0]) if found else None
 
     def logs(self) -> str:
         return "\n".join(f"--- scheduler {i} ---\n{d.log_tail(40)}" for i, d in enumerate(self.schedulers))
@@ -133,7 +133,7 @@ def deployed(cluster: SchedulerCluster, app_id: str, count: int, timeout: float 
             sample()
         if any(app_id in p["affectedApps"] for p in cluster.deployments().values()):
             return None
-        app, _ = cluster.store.get_app(app_id)
+        app, _ = cluster.store.apps.get(app_id)
         tasks = cluster.tasks(app_id, None)
         good = [t for t in tasks if t["state"] == "TASK_RUNNING" and t.get("healthy") is True
                 and t["version"] == app["version"]]

@@ -1,7 +1,7 @@
 """The deployment executor on its own: a plan carried out step by step, a cancelled plan, health kills.
 
-Its collaborators are real (known tasks, launch queue) over an in-memory store; kills and events are
-recorded, and a killed task turns TASK_KILLING as the task killer does it. The end-to-end behaviour
+Its collaborators are real (known tasks, launch queue; neither writes here) and its plans in memory; kills and
+events are recorded, and a killed task turns TASK_KILLING as the task killer does it. The end-to-end behaviour
 against mesoslocal is in test_deployments.py.
 """
 
@@ -30,33 +30,34 @@ class Snapshot:
 
 
 class PlanStore:
-    """The store methods the executor uses for plans, in memory (versions count the writes)."""
+    """The DeploymentStore methods the executor uses, in memory (versions count the writes)."""
 
     def __init__(self) -> None:
-        self.plans: dict[str, tuple[dict, int]] = {}
+        self.stored: dict[str, tuple[dict, int]] = {}
 
-    def get_deployment(self, plan_id: str) -> tuple[dict, int] | None:
-        return self.plans.get(plan_id)
+    def get(self, plan_id: str) -> tuple[dict, int] | None:
+        return self.stored.get(plan_id)
 
-    def put_deployment(self, plan: dict, expected_version: int | None = None) -> int:
-        version = self.plans[plan["id"]][1] + 1 if plan["id"] in self.plans else 0
-        self.plans[plan["id"]] = (plan, version)
+    def put(self, plan: dict, expected_version: int | None = None) -> int:
+        version = self.stored[plan["id"]][1] + 1 if plan["id"] in self.stored else 0
+        self.stored[plan["id"]] = (plan, version)
         return version
 
-    def delete_deployment(self, plan_id: str) -> None:
-        if self.plans.pop(plan_id, None) is None:
+    def delete(self, plan_id: str) -> None:
+        if self.stored.pop(plan_id, None) is None:
             raise NotFound(plan_id)
 
 
 class Harness:
     def __init__(self) -> None:
-        self.store = PlanStore()
-        self.tasks = KnownTasks(self.store)
-        self.launches = LaunchQueue(self.store)
+        self.plans = PlanStore()
+        self.tasks = KnownTasks(None)
+        self.launches = LaunchQueue(None)
         self.kills: list[str] = []
         self.events: list[dict] = []
-        self.executor = DeploymentExecutor(self.store, self.tasks, self.launches, kill=self.kill,
-                                           record_event=lambda event, now: self.events.append(event), prober=None)
+        self.executor = DeploymentExecutor(plans=self.plans, apps=None, tasks=self.tasks, launches=self.launches,
+                                           kill=self.kill, record_event=lambda event, now: self.events.append(event),
+                                           prober=None)
 
     def kill(self, task_id: str, now: float) -> None:
         """What the task killer does to a record, without Mesos: TASK_KILLING at once."""
@@ -64,7 +65,7 @@ class Harness:
         self.tasks.remember(records.killing(self.tasks.get(task_id), now=now))
 
     def snapshot(self, apps: dict) -> Snapshot:
-        return Snapshot(apps, {plan_id: plan for plan_id, (plan, _) in self.store.plans.items()})
+        return Snapshot(apps, {plan_id: plan for plan_id, (plan, _) in self.plans.stored.items()})
 
     def event_types(self) -> list[str]:
         return [event["eventType"] for event in self.events]
@@ -83,11 +84,11 @@ def test_a_new_app_is_started_scaled_and_its_plan_finished() -> None:
     h = Harness()
     web = app()
     plan = make_plan({}, {"/web": web}, deployment_id="p1", now=NOW)
-    h.store.put_deployment(plan)
+    h.plans.put(plan)
 
     assert h.executor.advance(h.snapshot({"/web": web}), NOW) == {"/web"}
     assert h.event_types() == ["deployment_info", "deployment_step_success"]  # StartApplication is done at once
-    assert h.store.plans["p1"][0]["currentStep"] == 2
+    assert h.plans.stored["p1"][0]["currentStep"] == 2
 
     h.executor.advance(h.snapshot({"/web": web}), NOW + 1)
     assert h.launches.counts == {"/web": 1} and h.events[-1]["eventType"] == "deployment_info"
@@ -96,7 +97,7 @@ def test_a_new_app_is_started_scaled_and_its_plan_finished() -> None:
     h.tasks.remember(running("web.1", web["version"]))
     h.executor.advance(h.snapshot({"/web": web}), NOW + 2)
     assert h.event_types()[-2:] == ["deployment_step_success", "deployment_success"]
-    assert "p1" not in h.store.plans and h.kills == []
+    assert "p1" not in h.plans.stored and h.kills == []
     assert h.executor.advance(h.snapshot({"/web": web}), NOW + 3) == set()
 
 
@@ -104,11 +105,11 @@ def test_a_cancelled_plan_is_reported_and_its_apps_held_for_a_while() -> None:
     h = Harness()
     before, after = app(), app(cmd="serve v2", version=format_ts(NOW))
     h.tasks.remember(running("web.1", before["version"]))
-    h.store.put_deployment(make_plan({"/web": before}, {"/web": after}, deployment_id="p1", now=NOW))
+    h.plans.put(make_plan({"/web": before}, {"/web": after}, deployment_id="p1", now=NOW))
     assert h.executor.advance(h.snapshot({"/web": after}), NOW) == {"/web"}
     assert h.launches.counts == {"/web": 1}  # one over: a new instance before the old one goes
 
-    h.store.delete_deployment("p1")
+    h.plans.delete("p1")
     assert h.executor.advance(h.snapshot({"/web": after}), NOW + 1) == {"/web"}
     assert h.events[-1] == {"eventType": "deployment_failed", "id": "p1", "reason": "cancelled"}
     assert h.executor.advance(h.snapshot({"/web": after}), NOW + 1 + HOLD_SECONDS) == set()

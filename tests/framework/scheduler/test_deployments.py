@@ -71,7 +71,7 @@ class Sampler:
 
     def _run(self) -> None:
         while not self.stopped.wait(0.05):
-            tasks = self.cluster.store.list_tasks(self.app_id)
+            tasks = self.cluster.store.tasks.all(self.app_id)
             healthy = {t["id"] for t in tasks if t["state"] == "TASK_RUNNING" and t.get("healthy") is True}
             states = tuple(sorted((t["id"][-8:], t["state"], t.get("healthy")) for t in tasks))
             self.samples.append(Sample(len(tasks), len(healthy), frozenset(healthy), states))
@@ -121,7 +121,7 @@ def test_rolling_restart_stays_within_the_capacity_bounds(leader: SchedulerClust
 def test_a_version_that_never_gets_healthy_fails_at_its_deadline_and_rolls_back(leader: SchedulerCluster) -> None:
     leader.deploy(web("/deadline", "v1", instances=3))
     old = frozenset(t["id"] for t in deployed(leader, "/deadline", 3))
-    v1 = leader.store.get_app("/deadline")[0]
+    v1 = leader.store.apps.get("/deadline")[0]
     labels = {DEADLINE_LABEL: "8", AUTO_ROLLBACK_LABEL: "true"}
     with Sampler(leader, "/deadline") as sampler:
         plan = leader.deploy(web("/deadline", "v2", instances=3, serves=False, labels=labels))
@@ -132,7 +132,7 @@ def test_a_version_that_never_gets_healthy_fails_at_its_deadline_and_rolls_back(
     missing = [(i, sorted(old - s.healthy_ids)) for i, s in enumerate(sampler.samples) if not old <= s.healthy_ids]
     assert not missing, f"the old instances must serve throughout: {missing[:5]}\n{leader.logs()}"
     assert final == old, "the rollback keeps the old instances and only removes the new ones"
-    assert leader.store.get_app("/deadline")[0]["version"] == v1["version"]
+    assert leader.store.apps.get("/deadline")[0]["version"] == v1["version"]
     rollbacks = [e["plan"] for e in leader.events("deployment_info") if e["plan"].get("rollbackOf") == plan["id"]]
     assert rollbacks and rollbacks[0]["failureReason"] == failed["reason"]
 
@@ -143,7 +143,7 @@ def test_a_new_leader_finishes_a_deployment_within_the_bounds(schedulers: Schedu
     first = wait_for(schedulers.leader, 30, "an elected scheduler")
     schedulers.deploy(web("/failover", "v1", instances=4))
     deployed(schedulers, "/failover", 4)
-    v1 = schedulers.store.get_app("/failover")[0]["version"]
+    v1 = schedulers.store.apps.get("/failover")[0]["version"]
     target = web("/failover", "v2", instances=4)
     with Sampler(schedulers, "/failover") as sampler:
         schedulers.deploy(target)
@@ -177,7 +177,7 @@ def test_forcing_a_new_deployment_cancels_the_running_one(leader: SchedulerClust
 def test_rolling_back_a_finished_deployment_restores_the_previous_version(leader: SchedulerCluster) -> None:
     leader.deploy(web("/back", "v1", instances=2))
     deployed(leader, "/back", 2)
-    previous = leader.store.get_app("/back")[0]
+    previous = leader.store.apps.get("/back")[0]
     leader.deploy(web("/back", "v2", instances=2))
     deployed(leader, "/back", 2)
     plan = leader.deploy(previous, kind="rollback")

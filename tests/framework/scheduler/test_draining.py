@@ -124,7 +124,7 @@ def test_a_task_no_edge_routes_to_is_killed_at_once(leader: SchedulerCluster) ->
 def test_a_kill_request_through_the_store_drains_too(leader: SchedulerCluster) -> None:
     drain = 2.0
     both = serving(leader, leader.put_app(web("/asked", 2, {**EDGE, DRAIN_LABEL: f"{drain:g}"}))["id"], 2)
-    leader.store.submit_request({"type": "kill", "taskIds": [both[0]["id"]], "scale": False, "wipe": False})
+    leader.store.requests.submit({"type": "kill", "taskIds": [both[0]["id"]], "scale": False, "wipe": False})
     victim = draining_task(leader, "/asked")
     assert victim["id"] == both[0]["id"]
     last_answer = last_answer_before_end(leader, victim, timeout=drain + 20)

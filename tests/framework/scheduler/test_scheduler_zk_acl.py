@@ -46,7 +46,7 @@ def test_an_anonymous_client_cannot_touch_the_state_of_a_credentialed_scheduler(
     credentialed.put_app({"id": "/guarded", "cmd": "sleep 600", "cpus": 0.1, "mem": 16, "instances": 2})
     running = credentialed.wait_running("/guarded", 2)
 
-    layout = credentialed.store.layout
+    layout = credentialed.store.nodes.layout
     # written by the scheduler (framework id, task record, leader info) and by the API's store (app)
     guarded = [layout.framework_id, layout.task("/guarded", running[0]["id"]), layout.leader_info,
                layout.app("/guarded")]

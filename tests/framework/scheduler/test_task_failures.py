@@ -20,13 +20,13 @@ def test_a_failing_command_leaves_its_last_task_failure_in_the_store_and_mirror(
         assert failure["taskId"].startswith("fail_crash.") and failure["version"] == app["version"]
         assert failure["host"] and failure["slaveId"] and isinstance(failure["message"], str)
         assert failure["timestamp"].endswith("Z") and parse_ts(failure["timestamp"]) > 0
-        assert schedulers.store.get_failure("/fail/crash")["appId"] == "/fail/crash"
+        assert schedulers.store.failures.get("/fail/crash")["appId"] == "/fail/crash"
 
         # a failure left behind by an app that no longer exists is removed by the leader
-        schedulers.store.put_failure({**failure, "appId": "/gone", "taskId": "gone.x"}).get(timeout=10)
-        wait_for(lambda: schedulers.store.get_failure("/gone") is None, 15, "the orphaned failure removed")
+        schedulers.store.failures.put({**failure, "appId": "/gone", "taskId": "gone.x"}).get(timeout=10)
+        wait_for(lambda: schedulers.store.failures.get("/gone") is None, 15, "the orphaned failure removed")
 
-        schedulers.store.delete_app("/fail/crash")
+        schedulers.store.apps.delete("/fail/crash")
         wait_for(lambda: "/fail/crash" not in mirror.snapshot().failures, 15, "the failure gone with its app")
     finally:
         mirror.stop()

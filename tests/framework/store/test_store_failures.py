@@ -12,31 +12,31 @@ def _failure(app_id: str, task: str = "t1", state: str = "TASK_FAILED") -> dict:
 
 
 def test_put_get_overwrite_and_delete_are_asynchronous_and_idempotent(store: Store) -> None:
-    assert store.get_failure("/g/web") is None
-    store.put_failure(_failure("/g/web")).get(timeout=10)  # creates
-    store.put_failure(_failure("/g/web", "t2", "TASK_LOST")).get(timeout=10)  # overwrites: the last one wins
-    assert store.get_failure("/g/web") == _failure("/g/web", "t2", "TASK_LOST")
-    assert store.client.exists(f"{ROOT}/failures/g_web")
-    assert store.delete_failure("/g/web").get(timeout=10) is True
-    assert store.delete_failure("/g/web").get(timeout=10) is False
-    assert store.get_failure("/g/web") is None
+    assert store.failures.get("/g/web") is None
+    store.failures.put(_failure("/g/web")).get(timeout=10)  # creates
+    store.failures.put(_failure("/g/web", "t2", "TASK_LOST")).get(timeout=10)  # overwrites: the last one wins
+    assert store.failures.get("/g/web") == _failure("/g/web", "t2", "TASK_LOST")
+    assert store.nodes.client.exists(f"{ROOT}/failures/g_web")
+    assert store.failures.delete("/g/web").get(timeout=10) is True
+    assert store.failures.delete("/g/web").get(timeout=10) is False
+    assert store.failures.get("/g/web") is None
 
 
 def test_mirror_shows_failures_and_app_deletion_removes_them(store: Store, clients) -> None:
     for app_id in ("/a", "/b", "/c"):
-        store.put_app(app_def(app_id), expected_version=None)
-        store.put_failure(_failure(app_id)).get(timeout=10)
+        store.apps.put(app_def(app_id), expected_version=None)
+        store.failures.put(_failure(app_id)).get(timeout=10)
     mirror = Mirror(clients(), ROOT)
     mirror.start(timeout=10)
     try:
         assert dict(mirror.snapshot().failures) == {app_id: _failure(app_id) for app_id in ("/a", "/b", "/c")}
-        store.put_failure(_failure("/a", "t9"))
+        store.failures.put(_failure("/a", "t9"))
         wait_for(lambda: mirror.snapshot().failures["/a"]["taskId"] == "a.t9", 5, "the newer failure mirrored")
-        store.delete_app("/a")
-        store.commit([AppChange("/b", None, None)])
+        store.apps.delete("/a")
+        store.apps.commit([AppChange("/b", None, None)])
         wait_for(lambda: set(mirror.snapshot().failures) == {"/c"}, 5, "failures of deleted apps removed")
-        assert store.get_failure("/a") is None and store.get_failure("/b") is None
-        store.put_app(app_def("/a", "2026-11-26T21:00:00.000Z"), expected_version=None)
+        assert store.failures.get("/a") is None and store.failures.get("/b") is None
+        store.apps.put(app_def("/a", "2026-11-26T21:00:00.000Z"), expected_version=None)
         wait_for(lambda: "/a" in mirror.snapshot().apps, 5, "the re-created app")
         assert "/a" not in mirror.snapshot().failures, "a re-created app starts without the old failure"
     finally:

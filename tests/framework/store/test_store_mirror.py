@@ -10,14 +10,14 @@ from tests.waiting import wait_for
 def _fill(store: Store) -> list[dict]:
     tasks = []
     for n in range(20):
-        store.put_app(app_def(f"/g{n % 3}/app{n}"), expected_version=None)
+        store.apps.put(app_def(f"/g{n % 3}/app{n}"), expected_version=None)
         tasks += [task_rec(f"/g{n % 3}/app{n}") for _ in range(3)]
-    wait_all(store.put_tasks(tasks))
-    store.put_group({"id": "/g1", "dependencies": [], "version": version_ts(1)})
-    store.put_deployment({"id": "dep-a", "affectedApps": ["/g0/app0"]})
-    store.put_queue_entry("/g0/app0", {"count": 1})
+    wait_all(store.tasks.put_many(tasks))
+    store.groups.put({"id": "/g1", "dependencies": [], "version": version_ts(1)})
+    store.deployments.put({"id": "dep-a", "affectedApps": ["/g0/app0"]})
+    store.queue.put("/g0/app0", {"count": 1})
     store.set_framework_id("fw-9")
-    store.client.create(store.layout.leader_info, b'{"id":"s1","host":"h","port":1}', ephemeral=True)
+    store.nodes.client.create(store.nodes.layout.leader_info, b'{"id":"s1","host":"h","port":1}', ephemeral=True)
     return tasks
 
 
@@ -26,7 +26,7 @@ def test_bulk_load_equals_the_store(store: Store, clients) -> None:
     mirror = Mirror(clients(), ROOT)
     mirror.start(timeout=10)
     snap = mirror.snapshot()
-    assert dict(snap.apps) == {app["id"]: app for app, _ in store.list_apps().values()}
+    assert dict(snap.apps) == {app["id"]: app for app, _ in store.apps.all().values()}
     assert {(app_id, task_id) for app_id, ts in snap.tasks.items() for task_id in ts} == \
         {(task["appId"], task["id"]) for task in tasks}
     assert set(snap.groups) == {"/g1"} and set(snap.deployments) == {"dep-a"} and set(snap.queue) == {"/g0/app0"}
@@ -45,18 +45,18 @@ def test_two_mirrors_on_two_clients_see_every_write_within_a_second(store: Store
     def everywhere(predicate, message: str) -> None:
         wait_for(lambda: all(predicate(m.snapshot()) for m in mirrors), 1.0, message)
 
-    store.put_app(app_def("/live/web"), expected_version=None)
+    store.apps.put(app_def("/live/web"), expected_version=None)
     everywhere(lambda s: "/live/web" in s.apps, "the created app")
-    store.put_app(app_def("/live/web", version_ts(1), instances=4), expected_version=0)
+    store.apps.put(app_def("/live/web", version_ts(1), instances=4), expected_version=0)
     everywhere(lambda s: s.apps["/live/web"]["instances"] == 4, "the updated app")
     task = task_rec("/live/web")
-    store.put_task(task)
+    store.tasks.put(task)
     everywhere(lambda s: task["id"] in s.tasks.get("/live/web", {}), "the new task")
-    wait_all(store.put_tasks([{**task, "state": "TASK_KILLED"}]))
+    wait_all(store.tasks.put_many([{**task, "state": "TASK_KILLED"}]))
     everywhere(lambda s: s.tasks["/live/web"][task["id"]]["state"] == "TASK_KILLED", "the task update")
-    store.delete_task("/live/web", task["id"])
+    store.tasks.delete("/live/web", task["id"])
     everywhere(lambda s: "/live/web" not in s.tasks, "the task removal")
-    store.delete_app("/live/web")
+    store.apps.delete("/live/web")
     everywhere(lambda s: "/live/web" not in s.apps, "the deleted app")
     store.set_framework_id("fw-new")
     everywhere(lambda s: s.framework_id == "fw-new", "the framework id")
@@ -66,7 +66,7 @@ def test_two_mirrors_on_two_clients_see_every_write_within_a_second(store: Store
 
 
 def test_event_stream(store: Store, clients) -> None:
-    wait_all([store.append_event({"eventType": "old", "n": n}) for n in range(3)])
+    wait_all([store.events.append({"eventType": "old", "n": n}) for n in range(3)])
     mirror = Mirror(clients(), ROOT, event_buffer=5)
     mirror.start(timeout=10)
     assert [e["n"] for _, e in mirror.events_since()] == [0, 1, 2]
@@ -79,7 +79,7 @@ def test_event_stream(store: Store, clients) -> None:
             done.set()
 
     mirror.subscribe_events(on_event)
-    wait_all([store.append_event({"eventType": "new", "n": n}) for n in range(3, 10)])
+    wait_all([store.events.append({"eventType": "new", "n": n}) for n in range(3, 10)])
     assert done.wait(5)
     assert received == list(range(3, 10))  # each exactly once, in order
     history = mirror.events_since()
@@ -91,25 +91,25 @@ def test_mirror_reloads_after_its_session_expires(store: Store, clients, zk_host
     client = clients()
     mirror = Mirror(client, ROOT)
     mirror.start(timeout=10)
-    store.put_app(app_def("/before"), expected_version=None)
+    store.apps.put(app_def("/before"), expected_version=None)
     wait_for(lambda: "/before" in mirror.snapshot().apps, 1, "the first app")
     expire_session(client, zk_hosts)
-    store.put_app(app_def("/after"), expected_version=None)
-    store.delete_app("/before")
+    store.apps.put(app_def("/after"), expected_version=None)
+    store.apps.delete("/before")
     wait_for(lambda: set(mirror.snapshot().apps) == {"/after"} and mirror.synced, 10, "the reload")
-    store.put_app(app_def("/later"), expected_version=None)  # watches are armed again
+    store.apps.put(app_def("/later"), expected_version=None)  # watches are armed again
     wait_for(lambda: "/later" in mirror.snapshot().apps, 1, "an app written after the reload")
 
 
 def test_mirror_without_tasks_and_events(store: Store, clients) -> None:
     _fill(store)
-    wait_all([store.append_event({"eventType": "old", "n": 0})])
+    wait_all([store.events.append({"eventType": "old", "n": 0})])
     mirror = Mirror(clients(), ROOT, tasks=False, events=False)
     mirror.start(timeout=10)
     seen: list[Change] = []
     mirror.subscribe(seen.append)
-    wait_all(store.put_tasks([task_rec("/g0/app0")]))
-    store.put_app(app_def("/later"), expected_version=None)
+    wait_all(store.tasks.put_many([task_rec("/g0/app0")]))
+    store.apps.put(app_def("/later"), expected_version=None)
     wait_for(lambda: "/later" in mirror.snapshot().apps, 1, "the app")
     snap = mirror.snapshot()
     assert len(snap.apps) == 21 and snap.tasks == {} and mirror.events_since() == []
