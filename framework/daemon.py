@@ -16,6 +16,7 @@ import threading
 import uuid
 from pathlib import Path
 
+from framework.executors import ExecutorSettings
 from framework.mesos import DriverAborted, MesosConnection, install_signal_handlers
 from framework.scheduler.loop import Scheduler, SchedulerConfig
 from framework.store import Leadership, Mirror, Store, connect
@@ -47,6 +48,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "is noticed)")
     parser.add_argument("--zk-session-timeout", type=float, default=10.0,
                         help="ZooKeeper session timeout in seconds: how long a dead leader keeps leadership")
+    parser.add_argument("--executor-command", default=ExecutorSettings.command,
+                        help="how an agent starts Balalaika's executor for command apps (default %(default)s, "
+                             "found on the agent's PATH)")
+    parser.add_argument("--executor-cpus", type=float, default=ExecutorSettings.cpus,
+                        help="cpus reserved once per executor (one per app configuration and agent)")
+    parser.add_argument("--executor-mem", type=float, default=ExecutorSettings.mem,
+                        help="mem (MB) reserved once per executor")
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -69,7 +77,9 @@ class Daemon:
         self.leadership = Leadership(self.client, args.zk_root, identity)
         self.config = SchedulerConfig(name=args.name, role=args.role, user=args.user, hostname=args.hostname,
                                       failover_timeout=args.failover_timeout, launch_timeout=args.launch_timeout,
-                                      reconcile_interval=args.reconcile_interval)
+                                      reconcile_interval=args.reconcile_interval,
+                                      executors=ExecutorSettings(command=args.executor_command, cpus=args.executor_cpus,
+                                                                 mem=args.executor_mem))
 
     def _connect_mesos(self, framework_info: dict, sink) -> MesosConnection:
         secret = self.args.secret_file.read_text().strip() if self.args.secret_file else None

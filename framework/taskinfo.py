@@ -140,7 +140,7 @@ def environment(app: Mapping[str, Any], launch: Launch, task_id: str) -> dict[st
     return env
 
 
-def _uris(app: Mapping[str, Any]) -> list[dict]:
+def fetch_uris(app: Mapping[str, Any]) -> list[dict]:
     out = []
     for item in app.get("fetch") or []:
         uri = {
@@ -172,7 +172,7 @@ def command_info(app: Mapping[str, Any], launch: Launch, task_id: str) -> dict:
         command["shell"] = False
     env = environment(app, launch, task_id)
     command["environment"] = {"variables": [{"name": k, "value": v} for k, v in env.items()]}
-    uris = _uris(app)
+    uris = fetch_uris(app)
     if uris:
         command["uris"] = uris
     if app.get("user"):

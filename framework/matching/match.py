@@ -31,7 +31,7 @@ import random
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from framework.matching.constraints import HOSTNAME, Constraint, FieldStats, Placement, check, room
 from framework.matching.ports import PortAssignment, assign_ports, take_lowest
@@ -56,13 +56,20 @@ from framework.matching.resources import (
 from framework.model import appfields
 from framework.model.ports import host_port_requests
 
+if TYPE_CHECKING:
+    from framework.executors import SharedExecutor
+
 
 @dataclass(frozen=True)
 class Demand:
-    """``count`` pending instances of ``app`` (a normalized app dict); list order is priority."""
+    """``count`` pending instances of ``app`` (a normalized app dict); list order is priority.
+
+    ``executor``: the shared executor its tasks run under (framework.executors), whose resources an
+    offer must also hold where it does not run yet."""
 
     app: Mapping[str, Any]
     count: int
+    executor: SharedExecutor | None = None
 
 
 class Launch(NamedTuple):
@@ -108,7 +115,7 @@ class _Plan:
     """A demand compiled for matching."""
 
     __slots__ = ("app_id", "remaining", "need", "port_requests", "exact_ports", "dynamic_ports",
-                 "roles", "checks", "stats", "has_group_by", "reasons")
+                 "roles", "checks", "stats", "has_group_by", "reasons", "executor")
 
     def __init__(
         self,
@@ -141,13 +148,14 @@ class _Plan:
         self.stats = stats
         self.has_group_by = any(c.operator == "GROUP_BY" for c in constraints)
         self.reasons = reasons
+        self.executor = demand.executor
 
 
 class _Offer:
     """An offer's state during the match. It is parsed when a pass first reaches it: a pass stops once
     nothing is pending, and with room to spare most offers of a batch are never looked at."""
 
-    __slots__ = ("raw", "offer_id", "parsed", "source", "pools", "fields", "launches")
+    __slots__ = ("raw", "offer_id", "parsed", "source", "pools", "fields", "launches", "executors")
 
     def __init__(self, raw: Mapping[str, Any]):
         self.raw = raw
@@ -157,6 +165,7 @@ class _Offer:
         self.pools: list[OfferResources] = []
         self.fields: dict[str, str] = {}  # attributes and HOSTNAME, for the constraints
         self.launches: list[Launch] = []
+        self.executors: set[str] = set()  # running on the agent, or placed there in this match
 
     def load(self) -> None:
         if self.parsed is None:
@@ -164,6 +173,7 @@ class _Offer:
             self.source = (self.parsed.offer_id, self.parsed.agent_id, self.parsed.hostname)
             self.pools = list(self.parsed.pools)
             self.fields = {**self.parsed.attributes, HOSTNAME: self.parsed.hostname}
+            self.executors = {e.get("value") for e in self.raw.get("executor_ids") or ()}
 
 
 def _capacity(plan: _Plan, pools: Sequence[OfferResources]) -> tuple[int, int] | Rejection:
@@ -195,11 +205,41 @@ def _capacity(plan: _Plan, pools: Sequence[OfferResources]) -> tuple[int, int] |
     return rejection or NO_ACCEPTED_ROLE
 
 
+def _reserve_executor(plan: _Plan, offer: _Offer) -> Rejection | None:
+    """Takes the shared executor's resources from the first accepted pool that also holds one instance."""
+    executor = plan.executor
+    assert executor is not None
+    both = ResourceNeed(*(a + b for a, b in zip(executor.need, plan.need, strict=True)))
+    rejection: Rejection | None = None
+    for i, pool in enumerate(offer.pools):
+        if plan.roles is not None and pool.role not in plan.roles:
+            continue
+        shortfall = pool.shortfall(both)
+        if shortfall is None:
+            offer.pools[i] = pool.subtract(executor.need)
+            offer.executors.add(executor.executor_id)
+            return None
+        rejection = rejection or shortfall
+    return rejection or NO_ACCEPTED_ROLE
+
+
 def _fill(plan: _Plan, offer: _Offer, rng: random.Random | None) -> Rejection | None:
-    """Place as many instances of ``plan`` on ``offer`` as fit, consuming it.
+    """Place as many instances of ``plan`` on ``offer`` as fit, consuming it (and, for the first instance
+    of a shared executor not yet on the agent, the executor's resources: given back if none is placed).
 
     Returns None when the plan has nothing pending any more, else why the offer takes no more of it.
     """
+    if plan.executor is None or plan.executor.executor_id in offer.executors:
+        return _place(plan, offer, rng)
+    before, placed = list(offer.pools), len(offer.launches)
+    outcome = _reserve_executor(plan, offer) or _place(plan, offer, rng)
+    if len(offer.launches) == placed:
+        offer.pools[:] = before
+        offer.executors.discard(plan.executor.executor_id)
+    return outcome
+
+
+def _place(plan: _Plan, offer: _Offer, rng: random.Random | None) -> Rejection | None:
     pools, fields, need, dynamic = offer.pools, offer.fields, plan.need, plan.dynamic_ports
     while True:
         capacity = _capacity(plan, pools)

@@ -11,13 +11,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from framework.executors import ExecutorSettings, executor_info, shared_executor
 from framework.matching.constraints import HOSTNAME, Placement, field_key, placement_value
 from framework.matching.match import Demand, match
 from framework.matching.reasons import Rejection
 from framework.matching.resources import flatten_attributes
 from framework.model import new_task_id, service_ports
 from framework.scheduler.records import new_record
-from framework.taskinfo import build_task_info
+from framework.taskinfo import build_task_info, fetch_uris
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,14 @@ def _with_seen_groups(demand: Demand, offers: list[Mapping[str, Any]], current: 
             seen.discard(None)
             constraint = [constraint[0], "GROUP_BY", str(max(1, len(seen)))]
         rewritten.append(constraint)
-    return Demand({**demand.app, "constraints": rewritten}, demand.count)
+    return Demand({**demand.app, "constraints": rewritten}, demand.count, demand.executor)
 
 
 def plan_launches(demands: list[Demand], offers: list[Mapping[str, Any]], current: list[Placement], *,
-                  now: float, framework_id: str | None) -> LaunchBatch:
+                  now: float, framework_id: str | None, executors: ExecutorSettings = ExecutorSettings()
+                  ) -> LaunchBatch:
     """Matches `demands` against `offers` and builds a task record and TaskInfo per placed instance."""
+    demands = [Demand(d.app, d.count, shared_executor(d.app, executors)) for d in demands]
     result = match([_with_seen_groups(demand, offers, current) for demand in demands], offers, current)
     apps = {demand.app["id"]: demand.app for demand in demands}
     batch = LaunchBatch(unused_offer_ids=list(result.unused_offer_ids), reasons=result.reasons)
@@ -72,7 +75,8 @@ def plan_launches(demands: list[Demand], offers: list[Mapping[str, Any]], curren
         task_id = new_task_id(app["id"])
         batch.records.append(new_record(app, task_id, agent_id=launch.agent_id, host=launch.hostname,
                                         ports=launch.ports, service_ports=service_ports(app), now=now))
+        executor = executor_info(app, task_id, launch.role, executors, fetch_uris(app))
         batch.task_infos_by_offer.setdefault(launch.offer_id, []).append(
-            build_task_info(app, launch, task_id, framework_id=framework_id))
+            build_task_info(app, launch, task_id, framework_id=framework_id, executor=executor))
         batch.launched[launch.app_id] += 1
     return batch

@@ -25,6 +25,7 @@ from typing import Any
 
 from framework.deploy.instances import reconcile_instances
 from framework.deploy.taskstate import KILLING, STAGING, STARTING, is_terminal_state
+from framework.executors import ExecutorSettings
 from framework.mesos import events as mesos
 from framework.scheduler import records
 from framework.scheduler.deployment_executor import DeploymentExecutor
@@ -56,6 +57,7 @@ class SchedulerConfig:
     pending_refuse_seconds: float = 5.0
     tick_interval: float = 0.5
     webui_url: str = ""
+    executors: ExecutorSettings = ExecutorSettings()
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,8 @@ class Scheduler:
             self.offers_wanted = False  # the long filters must be lifted by a REVIVE once demand appears
             return
         current = placements(self.tasks.records(), self.agents)
-        batch = plan_launches(demands, offers, current, now=now, framework_id=self.framework_id)
+        batch = plan_launches(demands, offers, current, now=now, framework_id=self.framework_id,
+                              executors=self.config.executors)
         self.launches.record_reasons(batch.reasons)
         written = self.tasks.write_new(batch.records)
         for offer_id, task_infos in batch.task_infos_by_offer.items():

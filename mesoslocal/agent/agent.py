@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import sys
 import uuid
 from pathlib import Path
 from typing import Protocol
@@ -272,6 +273,11 @@ class Agent:
         grace = grace or f"{self.executor_shutdown_grace_period:g}secs"
         checkpoint = bool(framework_info.get("checkpoint", False))
         env = dict(os.environ)
+        # executors installed with this Python (balalaika-executor in a virtualenv) are found by name, as on
+        # a Mesos agent where they are on the PATH
+        scripts = str(Path(sys.executable).parent)
+        if scripts not in env.get("PATH", "").split(os.pathsep):
+            env["PATH"] = os.pathsep.join(filter(None, [scripts, env.get("PATH")]))
         env.update({"MESOS_FRAMEWORK_ID": framework_info["id"]["value"], "MESOS_EXECUTOR_ID": executor_id,
                     "MESOS_DIRECTORY": str(sandbox), "MESOS_SANDBOX": str(sandbox), "MESOS_SLAVE_ID": self.id,
                     "MESOS_SLAVE_PID": f"slave(1)@{self.endpoint()}", "MESOS_AGENT_ENDPOINT": self.endpoint(),
