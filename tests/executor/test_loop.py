@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -109,3 +110,23 @@ def test_shutdown_kills_every_task_and_leaves_no_process(tmp_path):
     running.thread.join(timeout=10)
     assert all(running.states(f"t{n}")[-1] == "TASK_KILLED" for n in range(3))
     wait_for(lambda: all(gone(pid) for pid in pids + children), 5, "every task process to be gone")
+
+
+def test_an_agent_gone_for_good_gets_its_tasks_killed_not_orphaned(tmp_path):
+    from executor.loop import Disconnected, Executor, Launch, Registered, Settings
+    from executor.tasks import LogLimits
+
+    statuses: list[dict] = []
+    executor = Executor(statuses.append, Settings(sandbox=tmp_path, logs=LogLimits(1 << 20, 1),
+                                                   recovery_timeout=1.0, idle_exit=3600))
+    executor.events.put(Registered(killing_state=False))
+    executor.events.put(Launch(task_info("left", "exec sleep 60")))
+    thread = threading.Thread(target=executor.run, daemon=True)
+    thread.start()
+    wait_for(lambda: any(s["state"] == "TASK_RUNNING" for s in statuses), 10, "the task running")
+    pid = executor.tasks["left"].process.pid
+    executor.events.put(Disconnected())
+    thread.join(timeout=15)
+    assert not thread.is_alive()  # the executor gave up on the agent and left
+    wait_for(lambda: gone(pid), 5, "the task killed")
+    assert statuses[-1]["state"] == "TASK_KILLED"  # kept to be sent if the agent ever comes back
