@@ -1,0 +1,97 @@
+"""The lb's API client: failover between --marathon URLs, basic auth, the event stream's framing."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from launchers.process import free_port
+from lb.marathon import MarathonClient, MarathonUnavailable
+
+APPS = b'{"apps": [{"id": "/web", "tasks": []}]}'
+EVENTS = (b"event: event_stream_attached\ndata: {\"eventType\": \"event_stream_attached\"}\n\n"
+          b": heartbeat\n\n"
+          b"event: status_update_event\ndata: {\"eventType\": \"status_update_event\",\n"
+          b"data: \"appId\": \"/web\"}\n\n")
+
+
+@pytest.fixture
+def api() -> Iterator[tuple[str, list[str]]]:
+    """A Marathon-shaped server that wants `Authorization: Basic admin:secret`; records the paths asked."""
+    asked: list[str] = []
+    wanted = "Basic " + base64.b64encode(b"admin:secret").decode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            if self.headers.get("Authorization") != wanted:
+                self.send_response(401)
+                self.end_headers()
+                return
+            body = EVENTS if self.path.startswith("/v2/events") else APPS
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_dead_url_fails_over_to_the_next_and_the_live_one_goes_first(api):
+    url, asked = api
+    dead = f"http://127.0.0.1:{free_port()}"
+    client = MarathonClient([dead, url], credentials="admin:secret", timeout=2)
+    assert [app["id"] for app in client.apps()] == ["/web"]
+    assert client.urls[0] == url
+    with pytest.raises(MarathonUnavailable):
+        MarathonClient([dead], timeout=2).apps()
+
+
+def test_credentials_are_sent_and_a_refusal_is_not_retried_elsewhere(api):
+    url, asked = api
+    with pytest.raises(Exception, match="401"):
+        MarathonClient([url], timeout=2).apps()
+    assert asked == ["/v2/apps?embed=apps.tasks"]
+
+
+def test_events_are_parsed_from_sse_frames_and_comments_ignored(api):
+    url, asked = api
+    events = list(MarathonClient([url], credentials="admin:secret").events(["status_update_event"], 5))
+    assert events == [{"eventType": "event_stream_attached"}, {"eventType": "status_update_event", "appId": "/web"}]
+    assert asked[-1].startswith("/v2/events?plan-format=light&event_type=status_update_event")
+
+
+def test_the_lb_drives_an_haproxy_that_runs_already_and_leaves_it_running(api, tmp_path):
+    from launchers.haproxy import HAProxy
+    from tests.lb.edge import EdgeProcess
+    from tests.waiting import wait_for
+
+    url, _ = api
+    home = tmp_path / "edge"
+    home.mkdir()
+    config = home / "haproxy.cfg"
+    config.write_text(f"global\ndefaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n"
+                      f"    timeout server 5s\nfrontend placeholder\n    bind 127.0.0.1:{free_port()}\n")
+    running = HAProxy(config, home).start()
+    try:
+        edge = EdgeProcess(url, home, "--auth-credentials", "admin:secret", "--group", "*").start()
+        wait_for(lambda: "listen stats" in config.read_text(), 10,
+                 "the lb's config in the running HAProxy's file")
+        assert edge.stats("/_haproxy_health_check").ok  # served by the HAProxy that was running
+        edge.stop()
+        assert running.daemon.alive() and running.worker_pids()
+    finally:
+        running.stop()
