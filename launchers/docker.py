@@ -1,8 +1,12 @@
 """A private Docker daemon (Debian's docker.io) with its own roots, socket and bridge, and an offline image.
 
 No image registry is reachable here, so the stack's images are built from busybox-static with
-`docker import`. The daemon runs with --iptables=false and --ip-forward=false: published ports go through
-docker-proxy on the host, and the machine's firewall and forwarding settings are left untouched.
+`docker import`: `STACK_IMAGE` (`balalaika/busybox:latest`, what `balalaika up` makes available to any
+daemon it uses and the examples run) and `TEST_IMAGE` (the test suite's). Both hold busybox with every applet
+in /bin (sh, httpd, nc, ...), a /www folder with an index.html, and /etc/passwd.
+
+The daemon runs with --iptables=false and --ip-forward=false: published ports go through docker-proxy on the
+host, and the machine's firewall and forwarding settings are left untouched.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import struct
 import subprocess
 import tarfile
 import tempfile
@@ -18,19 +23,100 @@ from pathlib import Path
 from launchers.process import Daemon
 from launchers.waiting import GiveUp, wait_for
 
+STACK_IMAGE = "balalaika/busybox:latest"
 TEST_IMAGE = "balalaika-test/busybox:1"
 BUSYBOX = Path("/bin/busybox")
+PT_INTERP = 3  # ELF program header type naming the dynamic loader
+
+
+def docker_cli(host: str, *args: str, timeout: float = 60.0, stdin: bytes | None = None) -> str:
+    """Runs the docker CLI against the daemon at `host` (a DOCKER_HOST value) and returns its output.
+
+    Raises CalledProcessError with the CLI's output on failure, FileNotFoundError without a docker CLI and
+    TimeoutExpired after `timeout` seconds."""
+    result = subprocess.run(["docker", "-H", host, *args], input=stdin, capture_output=True, timeout=timeout,
+                            check=False)
+    if result.returncode != 0:
+        raise subprocess.CalledProcessError(result.returncode, result.args, result.stdout, result.stderr)
+    return result.stdout.decode()
+
+
+def has_image(host: str, tag: str) -> bool:
+    """Whether the daemon at `host` holds the image `tag`. Raises as docker_cli does when it does not answer."""
+    try:
+        docker_cli(host, "image", "inspect", "--format", "{{.Id}}", tag, timeout=30)
+    except subprocess.CalledProcessError as error:
+        if b"No such image" in error.stderr or b"no such image" in error.stderr:
+            return False
+        raise
+    return True
+
+
+def import_busybox_image(host: str, tag: str) -> str:
+    """Imports a busybox-static root filesystem as `tag` into the daemon at `host` (0.1 s, 2 MB, offline)."""
+    docker_cli(host, "import", "-c", 'CMD ["/bin/sh"]', "-c", "ENV PATH=/bin", "-", tag,
+               stdin=busybox_rootfs_tar())
+    return tag
+
+
+def ensure_busybox_image(host: str, tag: str = STACK_IMAGE) -> bool:
+    """Imports the busybox image as `tag` unless the daemon has an image of that name (a user's own is kept).
+    Returns whether it was imported."""
+    if has_image(host, tag):
+        return False
+    import_busybox_image(host, tag)
+    return True
+
+
+def busybox_problem(busybox: Path = BUSYBOX) -> str | None:
+    """Why `busybox` cannot fill an image (missing, or linked against the host's libc), or None."""
+    try:
+        if not is_static_executable(busybox):
+            return f"{busybox} is dynamically linked, so it cannot run in an image with no libc"
+    except FileNotFoundError:
+        return f"{busybox} is missing"
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def is_static_executable(path: Path) -> bool:
+    """Whether an ELF executable runs without a dynamic loader (it has no PT_INTERP program header).
+
+    Raises FileNotFoundError when `path` does not exist and ValueError when it is not an ELF file."""
+    with open(path, "rb") as elf:
+        header = elf.read(64)
+        if header[:4] != b"\x7fELF":
+            raise ValueError(f"{path} is not an ELF executable")
+        wide, order = header[4] == 2, "<" if header[5] == 1 else ">"
+        if wide:  # ELF64: e_phoff at 0x20, e_phentsize and e_phnum at 0x36
+            (offset,) = struct.unpack_from(order + "Q", header, 0x20)
+            entry_size, count = struct.unpack_from(order + "HH", header, 0x36)
+        else:  # ELF32: e_phoff at 0x1C, e_phentsize and e_phnum at 0x2A
+            (offset,) = struct.unpack_from(order + "I", header, 0x1C)
+            entry_size, count = struct.unpack_from(order + "HH", header, 0x2A)
+        elf.seek(offset)
+        table = elf.read(entry_size * count)
+    kinds = (struct.unpack_from(order + "I", table, i * entry_size)[0] for i in range(count))
+    return PT_INTERP not in kinds
 
 
 class DockerDaemon:
-    """dockerd on a unix socket under a short private folder, bridged on `bridge_cidr` (a /24 gateway)."""
+    """dockerd on a unix socket under a short private folder, bridged on `bridge_cidr` (a /24 gateway).
 
-    def __init__(self, bridge_name: str, bridge_cidr: str, binary: str = "dockerd") -> None:
+    Its images and containers live in `data_root` (by default in the private folder, removed at stop; a
+    folder of the caller's keeps images across runs) and its log in `log` (by default in the private folder).
+    """
+
+    def __init__(self, bridge_name: str, bridge_cidr: str, binary: str = "dockerd", data_root: Path | None = None,
+                 log: Path | None = None) -> None:
         # unix socket paths are limited to 108 bytes and containerd nests its sockets under exec-root
         self.home = Path(tempfile.mkdtemp(prefix="bdk"))
         self.bridge_name = bridge_name
         self.bridge_cidr = bridge_cidr
         self.binary = binary
+        self.data_root = data_root or self.home / "root"
+        self.log = log or self.home / "dockerd.log"
         self.socket = self.home / "docker.sock"
         self.daemon: Daemon | None = None
 
@@ -41,11 +127,7 @@ class DockerDaemon:
 
     def docker(self, *args: str, timeout: float = 60.0, stdin: bytes | None = None) -> str:
         """Runs the docker CLI against this daemon; raises CalledProcessError with its output on failure."""
-        result = subprocess.run(["docker", "-H", self.host, *args], input=stdin, capture_output=True,
-                                timeout=timeout, check=False)
-        if result.returncode != 0:
-            raise subprocess.CalledProcessError(result.returncode, result.args, result.stdout, result.stderr)
-        return result.stdout.decode()
+        return docker_cli(self.host, *args, timeout=timeout, stdin=stdin)
 
     def start(self, timeout: float = 30.0) -> DockerDaemon:
         # a bridge of our name is a leftover of a run that was killed before it could clean up
@@ -53,12 +135,12 @@ class DockerDaemon:
         subprocess.run(["ip", "link", "add", self.bridge_name, "type", "bridge"], check=True, timeout=10)
         subprocess.run(["ip", "addr", "add", self.bridge_cidr, "dev", self.bridge_name], check=True, timeout=10)
         subprocess.run(["ip", "link", "set", self.bridge_name, "up"], check=True, timeout=10)
-        argv = [self.binary, "--data-root", str(self.home / "root"), "--exec-root", str(self.home / "exec"),
+        argv = [self.binary, "--data-root", str(self.data_root), "--exec-root", str(self.home / "exec"),
                 "-H", self.host, "--pidfile", str(self.home / "dockerd.pid"), "--storage-driver", "overlay2",
                 "--iptables=false", "--ip-forward=false", "--ip-masq=false", f"--bridge={self.bridge_name}",
                 "--userland-proxy=true"]
         env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
-        self.daemon = Daemon(argv, self.home / "dockerd.log", env=env).start()
+        self.daemon = Daemon(argv, self.log, env=env).start()
         wait_for(self._answers, timeout, "dockerd to answer")
         return self
 
@@ -73,14 +155,14 @@ class DockerDaemon:
 
     def build_busybox_image(self, tag: str = TEST_IMAGE) -> str:
         """Imports a busybox-static root filesystem (sh, httpd, nc, ...) as `tag`."""
-        self.docker("import", "-c", 'CMD ["/bin/sh"]', "-c", "ENV PATH=/bin", "-", tag,
-                    stdin=busybox_rootfs_tar())
-        return tag
+        return import_busybox_image(self.host, tag)
 
-    def remove_all_containers(self) -> None:
+    def remove_all_containers(self) -> int:
+        """Removes every container of this daemon; returns how many there were."""
         ids = self.docker("ps", "-aq").split()
         if ids:
             self.docker("rm", "-f", *ids, timeout=120)
+        return len(ids)
 
     def stop(self, timeout: float = 30.0) -> None:
         """Removes containers, stops dockerd and undoes what it left on the host (mounts, bridge, files)."""
@@ -95,8 +177,9 @@ class DockerDaemon:
 
     def _unmount_leftovers(self) -> None:
         # dockerd leaves nsfs and overlay mounts under its roots when it is stopped
+        roots = (f"{self.home}/", f"{self.data_root}/")
         with open("/proc/self/mounts") as mounts:
-            targets = [line.split()[1] for line in mounts if line.split()[1].startswith(str(self.home))]
+            targets = [line.split()[1] for line in mounts if line.split()[1].startswith(roots)]
         for target in sorted(targets, key=len, reverse=True):
             subprocess.run(["umount", "-l", target], capture_output=True, timeout=10, check=False)
 

@@ -6,12 +6,14 @@ makes reloads hitless; the master socket gives both reload and the runtime API o
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 from pathlib import Path
 
-from launchers.process import Daemon
-from launchers.waiting import GiveUp, wait_for
+from launchers.process import Daemon, wait_gone
+from launchers.waiting import GiveUp, WaitTimeout, wait_for
 
 
 class HAProxyError(RuntimeError):
@@ -82,6 +84,35 @@ class HAProxy:
             if section == "# workers" and len(fields) >= 2 and fields[1] == "worker" and fields[0].isdigit():
                 pids.append(int(fields[0]))
         return pids
+
+    def master_pid(self) -> int | None:
+        """PID of the master answering on the master socket (from `show proc`), None when none answers."""
+        try:
+            answer = self.master_command("show proc", timeout=2.0)
+        except OSError:
+            return None
+        for line in answer.splitlines():
+            fields = line.split()
+            if len(fields) >= 2 and fields[1] == "master" and fields[0].isdigit():
+                return int(fields[0])
+        return None
+
+    def stop_master(self, timeout: float = 15.0) -> bool:
+        """Stops the HAProxy answering on the master socket, whoever started it (for example one that a
+        restarted balalaika-lb drove without starting it); returns whether there was one."""
+        pid = self.master_pid()
+        if pid is None:
+            return False
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return True
+        try:
+            wait_gone(pid, timeout)
+        except WaitTimeout:  # it ignored SIGTERM
+            os.kill(pid, signal.SIGKILL)
+            wait_gone(pid, 10)
+        return True
 
     def reload(self, timeout: float = 15.0) -> None:
         """Validates the config, then reloads; returns once a new worker serves it."""

@@ -75,12 +75,15 @@ class Daemon:
         self.stop(signal.SIGKILL)
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process of that PID exists (ours or not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def wait_gone(pid: int, timeout: float = 10.0) -> None:
     """Waits for a process that is not our child (e.g. a daemon's worker) to disappear."""
-    def gone() -> bool:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        return False
-    wait_for(gone, timeout, f"process {pid} to exit")
+    wait_for(lambda: not pid_alive(pid), timeout, f"process {pid} to exit")
