@@ -42,7 +42,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                          examples="balalaika app show /web\nbalalaika app show web --json")
     parser.add_argument("app_id", metavar="ID")
 
-    parser = add_command(sub, "deploy", deploy_app, summary="create an app from a JSON file and follow its start",
+    parser = add_command(sub, "deploy", deploy_app, follows=True,
+                         summary="create an app from a JSON file and follow its start",
                          description=f"Creates the app defined in FILE (Marathon's app JSON; - for stdin).\n\n"
                                      f"{FOLLOWING}",
                          examples="balalaika app deploy examples/sleep.json\n"
@@ -51,7 +52,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("file", metavar="FILE")
     add_deployment_options(parser)
 
-    parser = add_command(sub, "update", update_app, summary="change an app from a JSON file",
+    parser = add_command(sub, "update", update_app, follows=True, summary="change an app from a JSON file",
                          description="Changes app ID with the fields in FILE (- for stdin); fields FILE leaves "
                                      "out keep their values (Marathon's partial update) unless --replace.\n\n"
                                      f"{FOLLOWING}",
@@ -62,21 +63,21 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--replace", action="store_true", help="FILE is the whole new definition")
     add_deployment_options(parser)
 
-    parser = add_command(sub, "scale", scale_app, summary="change how many instances run",
+    parser = add_command(sub, "scale", scale_app, follows=True, summary="change how many instances run",
                          description=f"Sets the number of instances of app ID.\n\n{FOLLOWING}",
                          examples="balalaika app scale /web 5\nbalalaika app scale /web 0   # suspend")
     parser.add_argument("app_id", metavar="ID")
     parser.add_argument("instances", metavar="N", type=_count)
     add_deployment_options(parser)
 
-    parser = add_command(sub, "restart", restart_app, summary="replace every instance, rolling",
+    parser = add_command(sub, "restart", restart_app, follows=True, summary="replace every instance, rolling",
                          description="Replaces every instance of app ID with a new one, as the app's "
                                      f"upgradeStrategy allows (old ones are drained first).\n\n{FOLLOWING}",
                          examples="balalaika app restart /web\nbalalaika app restart /web --force --detach")
     parser.add_argument("app_id", metavar="ID")
     add_deployment_options(parser)
 
-    parser = add_command(sub, "delete", delete_app, summary="stop every instance and remove the app",
+    parser = add_command(sub, "delete", delete_app, follows=True, summary="stop every instance and remove the app",
                          description=f"Removes app ID; its instances are drained and stopped.\n\n{FOLLOWING}",
                          examples="balalaika app delete /web\nbalalaika app delete /web --force --detach")
     parser.add_argument("app_id", metavar="ID")

@@ -44,11 +44,22 @@ exit codes:
   4  --timeout passed before the deployment ended (it goes on: `balalaika deployment list`)
   5  the API did not answer (is it up? see --api)"""
 
+# The codes of the commands that start no deployment to follow.
+SIMPLE_EXIT_CODES_HELP = """\
+exit codes:
+  0  done
+  2  usage error: bad arguments
+  3  the API refused the request: its message and details are printed
+  5  the API did not answer (is it up? see --api)"""
+
 ENVIRONMENT_HELP = f"""\
 environment:
   BALALAIKA_API    the API's URL when --api is not given (default {DEFAULT_API})
   BALALAIKA_USER   USER:PASSWORD for HTTP basic auth when --user is not given
   BALALAIKA_TOKEN  a bearer token when --token is not given"""
+
+
+NATURAL_WIDTH = 400  # the widest a table is laid out; not on a terminal, the width of every line
 
 
 class UsageError(Exception):
@@ -74,7 +85,7 @@ def make_console(stream: TextIO) -> Console:
     """A console on `stream`; not on a terminal, lines are not cut at 80 columns (tables stay whole for
     grep and scripts) and no colour or live refresh is used."""
     terminal = stream.isatty()
-    return Console(file=stream, highlight=False, soft_wrap=False, width=None if terminal else 400)
+    return Console(file=stream, highlight=False, soft_wrap=False, width=None if terminal else NATURAL_WIDTH)
 
 
 @dataclass
@@ -116,10 +127,14 @@ class Context:
             sys.stdout.flush()
 
     def show(self, renderable: Any) -> None:
-        """A table (or any rich renderable) on stdout; not on a terminal without trailing blanks, for
-        scripts and copies."""
+        """A table (or any rich renderable) on stdout, at its natural width: a cell is never folded or cut
+        (ids are copied from here), a terminal too narrow wraps the lines instead. Not on a terminal,
+        without trailing blanks, for scripts."""
         if self.out.is_terminal:
-            self.out.print(renderable)
+            natural = self.out.measure(renderable, options=self.out.options.update_width(NATURAL_WIDTH)).maximum
+            wide = Console(file=self.out.file, width=max(self.out.width, natural), force_terminal=True,
+                           color_system=self.out.color_system, highlight=False)  # print() caps at its width
+            wide.print(renderable)
             return
         with self.out.capture() as captured:
             self.out.print(renderable)
@@ -179,9 +194,11 @@ Run = Callable[[Context, argparse.Namespace], int]
 
 
 def add_command(commands: argparse._SubParsersAction, name: str, run: Run, *, summary: str, examples: str,
-                description: str = "", codes: str = EXIT_CODES_HELP) -> argparse.ArgumentParser:
+                description: str = "", follows: bool = False) -> argparse.ArgumentParser:
     """A client subcommand: `summary` in the parent's list, `description` (or the summary) on top of its
-    own help, then the API options, its `examples` and the exit codes."""
+    own help, then the API options, its `examples` and the exit codes (those of following a deployment
+    too when it `follows` one)."""
+    codes = EXIT_CODES_HELP if follows else SIMPLE_EXIT_CODES_HELP
     parser = commands.add_parser(
         name, help=summary, description=description or summary, parents=[global_options(suppress=True)],
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -17,7 +17,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                 description="Running deployments as a table: id, apps, step n/m with its actions, started.",
                 examples="balalaika deployment list\nbalalaika deployment list --json | jq -r '.[].id'")
 
-    parser = add_command(sub, "cancel", cancel_deployment, summary="stop a deployment, or roll it back",
+    parser = add_command(sub, "cancel", cancel_deployment, follows=True, summary="stop a deployment, or roll it back",
                          description="Stops deployment ID where it is: its apps keep the new definition and the "
                                      "instances they have now. With --rollback, a new deployment restores the "
                                      "definitions from before ID instead, and is followed until it ends "

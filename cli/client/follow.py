@@ -59,6 +59,7 @@ class AppProgress:
     stopped: int = 0  # tasks seen while following that are gone: old ones, killed ones, a scale-down's
     failed: int = 0  # new tasks seen while following that are gone otherwise (died, or killed as unhealthy)
     health_cause: str | None = None  # the last health check failure of a new task
+    waiting: str | None = None  # why launches wait, from /v2/queue (offers, or a backoff delay)
 
     @property
     def settled(self) -> bool:
@@ -98,7 +99,8 @@ class Tracker:
     failed: int = 0
     health_cause: str | None = None
 
-    def observe(self, app: Json | None) -> AppProgress:
+    def observe(self, app: Json | None, queue_entry: Json | None = None) -> AppProgress:
+        """The app's progress now; `queue_entry` is its /v2/queue entry, when it has one."""
         tasks = (app or {}).get("tasks") or []
         target = None if app is None else int(app.get("instances") or 0)
         self._count_gone({task["id"] for task in tasks}, target or 0)
@@ -121,7 +123,8 @@ class Tracker:
                 counts["starting"] += 1
         self.active = counts["started"] + counts["starting"]
         return AppProgress(self.app_id, target, checked=bool(app.get("healthChecks")), stopped=self.stopped,
-                           failed=self.failed, health_cause=self.health_cause, **counts)
+                           failed=self.failed, health_cause=self.health_cause, waiting=waiting(queue_entry),
+                           **counts)
 
     def _kind(self, task: Json, app: Json) -> str:
         if not is_new(task, app):
@@ -141,6 +144,22 @@ class Tracker:
         surplus = min(new, max(0, self.active - target))
         self.stopped += gone.count("old") + gone.count("killing") + surplus
         self.failed += gone.count("unhealthy") + new - surplus
+
+
+def waiting(queue_entry: Json | None) -> str | None:
+    """`Waiting for offers (InsufficientCpus x3)`, `Delayed 12s (backoff after failures)`, or None."""
+    if not queue_entry:
+        return None
+    offers = render.unused_offers(queue_entry.get("processedOffersSummary"))
+    return render.queue_status(queue_entry) + (f" ({offers})" if offers != render.NONE else "")
+
+
+def progress_table(progress: Sequence[AppProgress]) -> Any:
+    """The live view's table; a WAITING column only while some app waits in /v2/queue."""
+    queued = any(p.waiting for p in progress)
+    columns = PROGRESS_COLUMNS + (("WAITING",) if queued else ())
+    rows = [progress_row(p) + ((p.waiting or render.NONE,) if queued else ()) for p in progress]
+    return render.table(columns, rows)
 
 
 def progress_row(progress: AppProgress) -> tuple[str, ...]:
@@ -166,7 +185,8 @@ def progress_text(progress: AppProgress) -> str:
             parts.append(f"{progress.healthy}/{progress.target} healthy")
     going = [f"{count} {what}" for count, what in ((progress.old, "old running"), (progress.draining, "draining"),
                                                    (progress.stopped, "stopped"), (progress.failed, "failed")) if count]
-    return f"{progress.app_id}: " + ", ".join(parts) + (f"; {', '.join(going)}" if going else "")
+    text = f"{progress.app_id}: " + ", ".join(parts) + (f"; {', '.join(going)}" if going else "")
+    return text + (f"; {progress.waiting}" if progress.waiting else "")
 
 
 def step_text(plan: Json | None, listed_before: bool = True) -> str:
@@ -324,7 +344,11 @@ class Follower:
         return outcome.code
 
     def poll(self) -> Observation | None:
-        """One look at the deployment and its apps; None when the API did not answer (tried again)."""
+        """One look at the deployment and its apps; None when the API did not answer (tried again). Events
+        are taken first, so that the apps read after an outcome event show where the deployment ended."""
+        if self.events is not None and self.event is None:
+            self.event = next((e for e in self.events.take() if e.get("eventType") in TERMINAL_EVENTS
+                               and e.get("id") == self.deployment_id), None)
         try:
             plans = self.ctx.api.get("/v2/deployments") or []
             self.plan = next((p for p in plans if p.get("id") == self.deployment_id), None)
@@ -334,14 +358,13 @@ class Follower:
                 self.last_listed = time.monotonic()
                 self.app_ids = list(dict.fromkeys([*self.app_ids, *self.plan.get("affectedApps", [])]))
             apps = {app_id: self.app(app_id) for app_id in self.app_ids}
+            queue = render.queue_by_app(self.ctx.api.get("/v2/queue"))
         except Unreachable as error:
             self.trouble = str(error)
             return None
         self.trouble = None
-        if self.events is not None and self.event is None:
-            self.event = next((e for e in self.events.take() if e.get("eventType") in TERMINAL_EVENTS
-                               and e.get("id") == self.deployment_id), None)
-        progress = [self.trackers.setdefault(app_id, Tracker(app_id)).observe(app) for app_id, app in apps.items()]
+        progress = [self.trackers.setdefault(app_id, Tracker(app_id)).observe(app, queue.get(app_id))
+                    for app_id, app in apps.items()]
         now = time.monotonic()
         return Observation(self.deployment_id, now - self.started, self.event, self.plan is not None,
                            self.ever_listed, now - self.last_listed, bool(self.events and self.events.alive),
@@ -367,7 +390,7 @@ class Follower:
             elapsed = render.duration(time.monotonic() - self.started)
             parts: list[Any] = [Text(f"Deployment {self.deployment_id}: {step} ({elapsed})", style="bold")]
             if seen is not None:
-                parts.append(render.table(PROGRESS_COLUMNS, [progress_row(p) for p in seen.progress]))
+                parts.append(progress_table(seen.progress))
             if self.trouble:
                 parts.append(Text(lines[0], style="yellow"))
             live.update(Group(*parts), refresh=True)

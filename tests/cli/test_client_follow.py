@@ -133,3 +133,13 @@ def test_the_deployment_id_of_each_kind_of_answer() -> None:
     assert deployment_id_of(Answer(201, {"id": "/web", "deployments": [{"id": "d2"}]})) == "d2"
     assert deployment_id_of(Answer(202, None, {"Marathon-Deployment-Id": "d3"})) == "d3"
     assert deployment_id_of(Answer(202, None)) is None
+
+
+def test_launches_waiting_in_the_queue_say_why() -> None:
+    entry = {"app": {"id": "/web"}, "count": 2, "delay": {"timeLeftSeconds": 0, "overdue": True},
+             "processedOffersSummary": {"processedOffersCount": 3, "unusedOffersCount": 3, "rejectSummaryLastOffers": [
+                 {"reason": "InsufficientCpus", "declined": 3, "processed": 3}]}}
+    progress = Tracker("/web").observe(app(2), entry)
+    assert progress.waiting == "Waiting for offers (InsufficientCpus x3)"
+    assert progress_text(progress) == "/web: 0/2 started; Waiting for offers (InsufficientCpus x3)"
+    assert Tracker("/web").observe(app(2)).waiting is None
