@@ -9,7 +9,8 @@ after. `Scheduler` composes the components that own the rest of the state, each 
 * `TaskKiller` (kills): the kills sent and the drains under way; every kill goes through it;
 * `LaunchQueue` (launch_queue): the launches waiting for offers, backoffs, /v2/queue;
 * `DeploymentExecutor` (deployment_executor): plans carried out, readiness, health kills;
-* `EventLog` (event_log) and `TaskFailures` (failures): what the leader records for the api.
+* `EventLog` (event_log) and `TaskFailures` (failures): what the leader records for the api (the event
+  log also trims `events/` to the newest events, from the tick).
 
 The Scheduler itself keeps the Mesos connection, the framework id, reconciliation and offer interest.
 """
@@ -291,6 +292,7 @@ class Scheduler:
     # --- timers and decisions --------------------------------------------------------------------
 
     def tick(self, now: float) -> None:
+        self.event_log.trim(now)  # ZooKeeper only, so also while Mesos is away; never waits
         if self.connection is None or not self.connection.connected:
             return
         if not self.reconciliation.done:

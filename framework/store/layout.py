@@ -14,7 +14,8 @@
                                  leader; removed with the app (AppStore.commit) and, as a backstop, by the
                                  leader for apps that no longer exist
 <root>/requests/req-<seq>        sequential requests from api replicas to the leader (deleted once handled)
-<root>/events/evt-<seq>          recent events; the leader trims to the newest N
+<root>/events/evt-<seq>          recent events; the leader trims them to the newest DEFAULT_EVENTS_KEPT every
+                                 few seconds (framework.scheduler.event_log)
 <root>/service-ports             the api's allocation of service ports, compare-and-set with the apps
 ```
 

@@ -3,20 +3,22 @@
 * `FailureStore`: the last task failure of each app, written by the leader for the api to show;
 * `QueueStore`: the launch queue entry of each app, written by the leader for /v2/queue;
 * `RequestStore`: api replicas queue kill / reset-delay requests; the leader takes each once and deletes it;
-* `EventStore`: events appended by the leader (batched, never blocking its loop) and the api; `trim`
-  keeps the newest N.
+* `EventStore`: events appended by the leader (batched, never blocking its loop) and the api; the leader
+  trims them to the newest N (`trim_async`, from its loop through framework.scheduler.event_log).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 from collections.abc import Iterable
 
 from kazoo.exceptions import NoNodeError
 from kazoo.interfaces import IAsyncResult
 
 from framework.store.codec import encode
-from framework.store.layout import sequence_of
+from framework.store.layout import EVENT_PREFIX, sequence_of
 from framework.store.nodes import Nodes, translated
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,10 @@ DEFAULT_EVENTS_KEPT = 1000
 # below ZooKeeper's ~1 MB jute.maxbuffer whatever the events hold (a deployment plan can be large).
 EVENT_BATCH = 100
 EVENT_BATCH_BYTES = 256 * 1024
+# At most this many events are deleted per trim (in transactions of EVENT_BATCH): a backlog, such as the
+# events of a leader that never trimmed, goes over several trims instead of as one burst of writes that
+# the leader's task writes would queue behind on its connection.
+TRIM_LIMIT = 5000
 
 
 class FailureStore:
@@ -157,16 +163,65 @@ class EventStore:
 
     @translated
     def trim(self, keep: int = DEFAULT_EVENTS_KEPT) -> int:
-        """Deletes all but the newest `keep` events (pipelined); returns how many went."""
+        """Deletes all but the newest `keep` events and waits; returns how many went (see `trim_async`)."""
+        return self.trim_async(keep, limit=None).get(timeout=self._nodes.timeout)
+
+    def trim_async(self, keep: int = DEFAULT_EVENTS_KEPT, *, limit: int | None = TRIM_LIMIT) -> IAsyncResult:
+        """Deletes all but the newest `keep` events without waiting (the leader's loop calls it): lists
+        `events/`, then deletes the oldest surplus, at most `limit` (None: all of it), in multi-op
+        transactions of EVENT_BATCH deletes: one ZooKeeper write per batch, as appends are batched, instead
+        of one per event. The future yields how many events went, on kazoo's completion thread; it fails
+        with the kazoo error if the listing fails. A batch that fails (one of its nodes already deleted by
+        another trim) deletes nothing and is left for the next trim, which lists afresh.
+
+        Readers cope with trimmed nodes: the Mirror skips an event deleted before it read it, and never
+        reads a sequence number twice."""
+        future = self._nodes.client.handler.async_result()
         events_dir = self._layout.events_dir
-        names = sorted(self._nodes.children(events_dir, "events directory"), key=sequence_of)
-        doomed = names[:max(0, len(names) - keep)]
-        results = [self._nodes.client.delete_async(f"{events_dir}/{name}") for name in doomed]
-        deleted = 0
-        for result in results:
+
+        def listed(result: IAsyncResult) -> None:
             try:
-                result.get(timeout=self._nodes.timeout)
-                deleted += 1
-            except NoNodeError:
-                pass
-        return deleted
+                names = sorted((name for name in result.get() if name.startswith(EVENT_PREFIX)), key=sequence_of)
+                doomed = names[:max(0, len(names) - keep)][:limit]
+                batches = [doomed[start:start + EVENT_BATCH] for start in range(0, len(doomed), EVENT_BATCH)]
+                if not batches:
+                    future.set(0)
+                    return
+                commits = []
+                for batch in batches:
+                    tx = self._nodes.client.transaction()
+                    for name in batch:
+                        tx.delete(f"{events_dir}/{name}")
+                    commits.append((len(batch), tx.commit_async()))
+            except Exception as error:
+                future.set_exception(error)
+                return
+            tally = _Tally(len(commits), future)
+            for size, commit in commits:
+                commit.rawlink(functools.partial(tally.add, size))
+
+        self._nodes.client.get_children_async(events_dir).rawlink(listed)
+        return future
+
+
+class _Tally:
+    """Counts the events deleted by the transactions of one trim, and completes its future with the sum once
+    every transaction answered (their callbacks may run on any thread: hence the lock)."""
+
+    def __init__(self, pending: int, future: IAsyncResult) -> None:
+        self._pending = pending
+        self._future = future
+        self._deleted = 0
+        self._lock = threading.Lock()
+
+    def add(self, size: int, commit: IAsyncResult) -> None:
+        try:
+            deleted = 0 if any(isinstance(outcome, Exception) for outcome in commit.get()) else size
+        except Exception:
+            deleted = 0  # connection lost: the next trim lists afresh
+        with self._lock:
+            self._deleted += deleted
+            self._pending -= 1
+            done = self._pending == 0
+        if done:
+            self._future.set(self._deleted)

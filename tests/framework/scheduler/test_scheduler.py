@@ -4,6 +4,7 @@ import signal
 
 import pytest
 
+from framework.store import DEFAULT_EVENTS_KEPT
 from tests.framework.scheduler.harness import kill_task_process
 from tests.waiting import wait_for
 
@@ -89,3 +90,19 @@ def test_master_restart_resubscribes_and_keeps_tasks(leader, mesos_cluster) -> N
     leader.scale("/steady", 3)
     after = {t["id"] for t in leader.wait_running("/steady", 3, timeout=60)}
     assert before < after
+
+
+def test_the_leader_trims_the_events_to_the_newest(schedulers) -> None:
+    written = DEFAULT_EVENTS_KEPT + 300
+    for result in schedulers.store.events.append_many({"eventType": "old", "n": n} for n in range(written)):
+        result.get(timeout=10)
+    schedulers.start_leader()
+    schedulers.put_app({**SLEEPER, "id": "/events", "instances": 2})
+    schedulers.wait_running("/events", 2)
+    directory = schedulers.store.nodes.layout.events_dir
+    wait_for(lambda: len(schedulers.client.get_children(directory)) == DEFAULT_EVENTS_KEPT, 20,
+             f"events trimmed to the newest {DEFAULT_EVENTS_KEPT}")
+    kept = schedulers.events()
+    old = [event["n"] for event in kept if event["eventType"] == "old"]
+    assert old == list(range(written - len(old), written))  # the newest of them
+    assert any(event["eventType"] == "status_update_event" for event in kept)  # the leader's own, kept

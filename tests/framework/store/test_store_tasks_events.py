@@ -68,3 +68,19 @@ def test_append_events_batches_in_order(store: Store) -> None:
     stored = [json.loads(store.nodes.client.get(f"{store.nodes.layout.events_dir}/{name}")[0]) for name in names]
     assert [event["n"] for event in stored] == list(range(250))
     assert store.events.append_many([]) == []
+
+
+def test_trimming_without_waiting_is_bounded_per_call(store: Store) -> None:
+    for result in store.events.append_many({"eventType": "status_update_event", "n": n} for n in range(250)):
+        result.get(timeout=10)
+    directory = store.nodes.layout.events_dir
+    store.nodes.client.create(f"{directory}/not-an-event", b"")  # left alone: not ours
+    assert store.events.trim_async(keep=10, limit=150).get(timeout=10) == 150  # two transactions
+    names = sorted(store.nodes.client.get_children(directory))
+    assert len(names) == 101 and json.loads(store.nodes.client.get(f"{directory}/{names[0]}")[0])["n"] == 150
+    assert store.events.trim_async(keep=10).get(timeout=10) == 90
+    assert store.events.trim_async(keep=10).get(timeout=10) == 0
+    names = sorted(store.nodes.client.get_children(directory))
+    assert names[-1] == "not-an-event"
+    assert [json.loads(store.nodes.client.get(f"{directory}/{name}")[0])["n"] for name in names[:-1]] == \
+        list(range(240, 250))
