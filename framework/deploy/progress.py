@@ -20,7 +20,8 @@ framework.deploy.rolling: nothing is remembered here, so a new leader decides th
 * Deadline (framework.deploy.deadline): a plan still running at its deadline is failed with a reason,
   and no longer acted on; ``roll_back`` when its apps ask for automatic rollback.
 * A failed plan whose rollback plan is already stored (``rollbackOf`` names it) is ``superseded``: its
-  node only has to go (a leader died between writing the rollback and deleting the failed plan).
+  node only has to go (the scheduler deletes it in the rollback's transaction, but a leader of an
+  earlier version wrote them apart and could die in between).
   `failed_plan_rollback` builds that rollback plan.
 """
 

@@ -6,10 +6,10 @@ What it does per tick (`advance`):
   kills, and advances the plan in ZooKeeper with a compare-and-set (``deployment_step_success``; at
   the end the node is deleted and ``deployment_success`` recorded);
 * fails a plan past its deadline (``deployment_step_failure`` + ``deployment_failed`` with ``reason``)
-  and, when asked, writes the rollback: the original definitions go back into ``apps/`` and the
-  rollback plan (``rollbackOf``, ``failureReason``) is created with the last of those writes; then the
-  failed plan is deleted. A leader dying in between leaves the failed plan beside its rollback, and
-  the next tick deletes it (``superseded``);
+  and, when asked, rolls it back in one transaction (``AppStore.commit``): the original definitions go
+  back into ``apps/``, the apps the plan created are removed, the rollback plan (``rollbackOf``,
+  ``failureReason``) is created and the failed plan deleted. A failed plan found beside its rollback
+  (``superseded``: left by a leader that wrote them apart) is deleted;
 * a plan that disappears without us finishing it was cancelled (``DELETE /v2/deployments/<id>`` with
   force, or replaced by a forced deployment): we just stop acting on it and record
   ``deployment_failed`` with reason ``cancelled``;
@@ -33,12 +33,12 @@ from typing import Any
 
 from framework.deploy.health import KILL_WINDOW_SECONDS, unhealthy_kills
 from framework.deploy.plan import advance, current_actions, current_step, is_finished
-from framework.deploy.progress import PlanDecision, decide, failed_plan_rollback, step_definition
+from framework.deploy.progress import ROLLBACK_OF, PlanDecision, decide, failed_plan_rollback, step_definition
 from framework.deploy.taskstate import RUNNING, is_current
 from framework.scheduler.known_tasks import KnownTasks
 from framework.scheduler.launch_queue import LaunchQueue
 from framework.scheduler.readiness import ReadinessProber, ReadinessResult, readiness_url
-from framework.store import AppStore, Conflict, DeploymentStore, NotFound, StoreError
+from framework.store import AppChange, AppStore, Conflict, DeploymentStore, NotFound, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -163,11 +163,12 @@ class DeploymentExecutor:
             try:
                 self._write_rollback(rollback)
             except StoreError as error:
-                log.error("could not write the rollback of deployment %s (%s); retrying", plan["id"], error)
+                log.error("could not write the rollback of deployment %s (%s); deciding again next tick",
+                          plan["id"], error)
                 return
         self._record_event({"eventType": "deployment_step_failure", "plan": dict(plan),
                             "currentStep": current_step(plan), "reason": reason}, now)
-        self._close(plan["id"], delete=True)
+        self._close(plan["id"], delete=rollback is None)  # the rollback's transaction deleted it
         if rollback is not None:
             self._hold(plan["affectedApps"], now)
         self._record_event({"eventType": "deployment_failed", "id": plan["id"], "plan": dict(plan),
@@ -176,22 +177,24 @@ class DeploymentExecutor:
             log.info("deployment %s: rolling back with deployment %s", plan["id"], rollback["id"])
 
     def _write_rollback(self, rollback: dict) -> None:
-        """Puts the original definitions back, creating the rollback plan with the last write.
+        """Rolls the failed plan (``rollbackOf``) back in ONE transaction (`AppStore.commit`): each app goes
+        back to its original definition (compare-and-set against the version read here; created again if
+        the failed plan had removed it), the apps the failed plan created are deleted, the rollback plan is
+        created and the failed plan deleted. Everything is written or nothing: after a failure the failed
+        plan is still stored and the next tick decides again (no rollback if it was cancelled meanwhile).
 
-        One transaction per app (the store has no multi-app write): a rollback of several apps that
-        dies halfway is redone from scratch by the next tick, since the failed plan is still stored.
+        Raises StoreError: Conflict (an app changed since it was read, as by a forced deployment, or the
+        rollback plan's id is taken), NotFound (the failed plan was cancelled), or outcome unknown.
         """
-        writes = [(app_id, app) for app_id, app in sorted(rollback["target"].items())]
-        removals = sorted(set(rollback["affectedApps"]) - set(rollback["target"]))
-        last = len(writes) + len(removals) - 1
-        for index, (app_id, app) in enumerate(writes):
+        changes = []
+        for app_id in sorted(rollback["affectedApps"]):
             current = self._apps.get(app_id)
-            self._apps.put(app, expected_version=current[1] if current else None,
-                           deployment=rollback if index == last else None)
-        for index, app_id in enumerate(removals, start=len(writes)):
-            self._apps.delete(app_id, deployment=rollback if index == last else None)
-        if last < 0:
-            self._plans.put(rollback)
+            app = rollback["target"].get(app_id)
+            if app is not None:
+                changes.append(AppChange(app_id, app, current[1] if current else None))
+            elif current is not None:
+                changes.append(AppChange(app_id, None, current[1]))
+        self._apps.commit(changes, deployment=rollback, cancel=[rollback[ROLLBACK_OF]])
 
     # --- readiness -------------------------------------------------------------------------------
 
