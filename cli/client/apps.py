@@ -44,9 +44,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     parser = add_command(sub, "deploy", deploy_app, follows=True,
                          summary="create an app from a JSON file and follow its start",
-                         description=f"Creates the app defined in FILE (Marathon's app JSON; - for stdin).\n\n"
-                                     f"{FOLLOWING}",
+                         description="Creates the app defined in FILE (Marathon's app JSON; - for stdin), or "
+                                     "the apps of a group (a JSON object with `apps` or `groups`, sent to "
+                                     f"/v2/groups).\n\n{FOLLOWING}",
                          examples="balalaika app deploy examples/sleep.json\n"
+                                  "balalaika app deploy examples/group.json   # a group with dependencies\n"
                                   "balalaika app deploy web.json --detach\n"
                                   "balalaika app deploy web.json --timeout 120 || echo 'not deployed'")
     parser.add_argument("file", metavar="FILE")
@@ -128,12 +130,39 @@ def show_app(ctx: Context, args: argparse.Namespace) -> int:
 def deploy_app(ctx: Context, args: argparse.Namespace) -> int:
     definition = read_json_file(args.file)
     if not isinstance(definition, dict):
-        raise UsageError(f"{args.file} must hold one app definition (a JSON object)")
+        raise UsageError(f"{args.file} must hold one app or group definition (a JSON object)")
+    if is_group(definition):
+        ids = group_app_ids(definition)
+        group_id = str(definition.get("id") or "/")
+        return write_and_follow(ctx, args, lambda: ctx.api.request("POST", "/v2/groups", params=forced(args),
+                                                                   body=definition),
+                                ids, f"creating group {group_id} ({', '.join(ids) or 'no apps'})")
     app_id = definition.get("id")
     ids = [app_path(app_id)] if isinstance(app_id, str) and app_id.strip("/") else []
     return write_and_follow(ctx, args, lambda: ctx.api.request("POST", "/v2/apps", params=forced(args),
                                                                body=definition),
                             ids, f"creating {ids[0] if ids else 'the app'}")
+
+
+def is_group(definition: dict) -> bool:
+    """A Marathon group (`apps` and/or `groups` inside) rather than an app."""
+    return ("apps" in definition or "groups" in definition) and not (
+        "cmd" in definition or "args" in definition or "container" in definition)
+
+
+def group_app_ids(group: dict, parent: str = "/") -> list[str]:
+    """The absolute ids of a group's apps, nested groups included (relative ids resolved as Marathon does)."""
+    base = _absolute(str(group.get("id") or ""), parent)
+    ids = [_absolute(str(app.get("id") or ""), base) for app in group.get("apps") or [] if isinstance(app, dict)]
+    for child in group.get("groups") or []:
+        if isinstance(child, dict):
+            ids += group_app_ids(child, base)
+    return ids
+
+
+def _absolute(path: str, parent: str) -> str:
+    joined = path if path.startswith("/") else parent.rstrip("/") + "/" + path
+    return app_path(joined) if joined.strip("/") else "/"
 
 
 def update_app(ctx: Context, args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""The client's tables and status derivation, as pure functions of the API's JSON (no server)."""
+"""The client's tables, status derivation and file reading, as pure functions of the API's JSON (no server)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from rich.console import Console
 
 from cli.client import render
+from cli.client.apps import group_app_ids, is_group
 
 NOW = 1_800_000_000.0  # 2027-01-15T08:00:00Z
 
@@ -134,3 +135,10 @@ def test_table_cells_are_text_not_markup() -> None:
     header, _rule, row = stream.getvalue().splitlines()[:3]
     assert header.split() == ["ID", "STATUS"]
     assert row.split() == ["/[bold]x", "Running"]
+
+
+def test_a_group_file_is_told_from_an_app() -> None:
+    group = {"id": "/shop", "apps": [{"id": "/shop/db", "cmd": "x"}, {"id": "web", "cmd": "y"}],
+             "groups": [{"id": "back", "apps": [{"id": "queue", "cmd": "z"}]}]}
+    assert is_group(group) and not is_group({"id": "/web", "cmd": "x"}) and not is_group({"id": "/web"})
+    assert group_app_ids(group) == ["/shop/db", "/shop/web", "/shop/back/queue"]
