@@ -267,10 +267,14 @@ def failed(seen: Observation, reason: str) -> Outcome:
     return Outcome(Exit.FAILED, f"Deployment {seen.deployment_id} failed: {reason}", tuple(details))
 
 
-def timed_out(deployment_id: str, elapsed: float, plan: Json | None, progress: Iterable[AppProgress]) -> Outcome:
+def timed_out(deployment_id: str, elapsed: float, plan: Json | None, seen: Observation | None) -> Outcome:
+    """--timeout passed: where the deployment stands, what may hold it up, and how to go on."""
+    progress = seen.progress if seen else ()
     return Outcome(Exit.TIMEOUT, f"Deployment {deployment_id} still running after {render.duration(elapsed)} "
                                  f"({step_text(plan)}); it goes on.",
                    (*(progress_text(p) for p in progress),
+                    *(f"{p.app_id}: last health check failure: {p.health_cause}" for p in progress if p.health_cause),
+                    *(seen.failures if seen else ()),
                     "Watch it with `balalaika deployment list`; stop it with "
                     f"`balalaika deployment cancel {deployment_id}` (add --rollback to undo it)."))
 
@@ -329,8 +333,7 @@ class Follower:
                 elapsed = time.monotonic() - self.started
                 outcome = decide(observation) if observation else None
                 if outcome is None and self.timeout is not None and elapsed >= self.timeout:
-                    outcome = timed_out(self.deployment_id, elapsed, self.plan,
-                                        observation.progress if observation else ())
+                    outcome = timed_out(self.deployment_id, elapsed, self.plan, observation)
                 self.show(live, printed, observation)
                 if outcome is not None:
                     break
@@ -391,6 +394,7 @@ class Follower:
             parts: list[Any] = [Text(f"Deployment {self.deployment_id}: {step} ({elapsed})", style="bold")]
             if seen is not None:
                 parts.append(progress_table(seen.progress))
+                parts += [Text(line, style="red") for line in seen.failures]
             if self.trouble:
                 parts.append(Text(lines[0], style="yellow"))
             live.update(Group(*parts), refresh=True)

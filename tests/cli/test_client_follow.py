@@ -122,10 +122,13 @@ def test_without_events_the_polls_decide() -> None:
 
 def test_a_timeout_says_the_deployment_goes_on() -> None:
     plan = {"currentStep": 1, "totalSteps": 2, "currentActions": [{"action": "ScaleApplication", "app": "/web"}]}
-    outcome = timed_out("d1", 61, plan, [AppProgress("/web", 2, started=1)])
+    stuck = seen(progress=[AppProgress("/web", 2, started=1)], failures=["/web: last task failure: exit 3"])
+    outcome = timed_out("d1", 61, plan, stuck)
     assert outcome.code == Exit.TIMEOUT
     assert outcome.headline == "Deployment d1 still running after 1m 1s (step 1/2: ScaleApplication /web); it goes on."
+    assert outcome.details[:2] == ("/web: 1/2 started", "/web: last task failure: exit 3")
     assert "balalaika deployment cancel d1" in outcome.details[-1]
+    assert timed_out("d1", 5, None, None).headline == "Deployment d1 still running after 5s (finishing); it goes on."
 
 
 def test_the_deployment_id_of_each_kind_of_answer() -> None:
