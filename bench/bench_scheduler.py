@@ -1,11 +1,15 @@
 """Benchmarks of the scheduler daemon on mesoslocal and a real ZooKeeper.
 
-    .venv/bin/python bench/bench_scheduler.py launch [--instances 1000] [--agents 20]
+    .venv/bin/python bench/bench_scheduler.py launch [--instances 1000] [--agents 20] [--executor ""|//cmd]
+                                                     [--cmd "exec sleep 600"] [--mem 1]
     .venv/bin/python bench/bench_scheduler.py failover [--session-timeout 10 2] [--instances 50]
 
-`launch`: one app of N `sleep 600` instances (0.01 cpus, 1 MB each) is written with `store.apps.put` while one
-`balalaika-scheduler` leads; measured until every task record in ZooKeeper is TASK_RUNNING (seen through a
-watch-fed Mirror), and until the master reports them all RUNNING.
+`launch`: one app of N `exec sleep 600` instances (0.01 cpus, 1 MB each; `--cmd`, `--mem`) is written with
+`store.apps.put` while one `balalaika-scheduler` leads; measured until every task record in ZooKeeper is
+TASK_RUNNING (seen through a watch-fed Mirror), and until the master reports them all RUNNING. `--executor` is
+the app's `executor` field: "" (Balalaika's executor, one per agent here) or "//cmd" (the Mesos command
+executor; mesoslocal runs such tasks itself); the memory of the executor processes (VmRSS, and PSS and USS from
+smaps_rollup, summed) and the CPU time they and this process used are read once all run.
 
 `failover`: two schedulers; the leader gets SIGKILL; measured until the standby has published itself as
 leader, logged "reconciliation done", and the framework is active again in the master's /master/state.
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import tempfile
@@ -33,6 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_executor import cpu_seconds, process_memory  # noqa: E402  (bench/ is the script's directory)
+
 from framework.model import normalize_app  # noqa: E402
 from framework.store import Store, connect, current_leader  # noqa: E402
 from framework.timeutil import now_ts, parse_ts  # noqa: E402
@@ -42,6 +49,10 @@ from launchers.zookeeper import Peer, ZooKeeperServer  # noqa: E402
 from mesoslocal.cluster import LocalCluster  # noqa: E402
 
 SCHEDULER = str(Path(sys.executable).parent / "balalaika-scheduler")
+# `exec`: the task is the shell's process itself. With a plain `sleep 600`, dash forks the sleep, and when the
+# stack stops, mesoslocal SIGKILLs balalaika-executor's process group only: the shells die (PR_SET_PDEATHSIG)
+# but their sleeps are left running, 1,000 per launch run.
+TASK_CMD = "exec sleep 600"
 log = logging.getLogger("bench")
 
 
@@ -113,7 +124,8 @@ def launch(args: argparse.Namespace) -> dict:
         framework_id = wait_leading(bench)
         app_id = "/bench"
         wall = time.time()
-        bench.put_app({"id": app_id, "cmd": "sleep 600", "cpus": 0.01, "mem": 1, "instances": args.instances})
+        bench.put_app({"id": app_id, "cmd": args.cmd, "cpus": 0.01, "mem": args.mem, "instances": args.instances,
+                       "executor": args.executor})
 
         def running_in_master() -> bool:
             tasks = bench.framework(framework_id).get("tasks", [])
@@ -123,16 +135,31 @@ def launch(args: argparse.Namespace) -> dict:
         records = wait_for(lambda: (lambda tasks: tasks if sum(1 for t in tasks if t["state"] == "TASK_RUNNING")
                                     == args.instances else None)(bench.store.tasks.all(app_id)),
                            120, "every record RUNNING in ZooKeeper", interval=0.5)
+        executors = {**executor_memory(bench.cluster),
+                     "scheduler_cpu_seconds": round(cpu_seconds(bench.schedulers[0].pid), 2)}
     # stagedAt: the record written before the launch; startedAt: the agent's RUNNING timestamp;
     # updatedAt: when the scheduler handled that update (its write follows within milliseconds)
     staged = [parse_ts(t["stagedAt"]) - wall for t in records]
     started = [parse_ts(t["startedAt"]) - wall for t in records]
     seconds = max(parse_ts(t["updatedAt"]) for t in records) - wall
-    return {"instances": args.instances, "agents": args.agents,
+    return {"instances": args.instances, "agents": args.agents, "executor": args.executor or "balalaika-executor",
+            "cmd": args.cmd, "mem": args.mem, **executors,
             "seconds_to_first_record": round(min(staged), 2), "seconds_to_all_records": round(max(staged), 2),
             "seconds_to_last_running_on_agent": round(max(started), 2),
             "seconds_to_all_running_in_store": round(seconds, 2),
             "tasks_per_second": round(args.instances / seconds, 1)}
+
+
+def executor_memory(cluster: LocalCluster) -> dict:
+    """How many executor processes run on the agents, their memory summed (MB) and the CPU time they used so far;
+    with the CPU time of this process (mesoslocal's master and agents, the store client, the polling)."""
+    pids = [run.process.pid for handle in cluster.agents for run in list(handle.agent.executors.values())
+            if run.process is not None]
+    memories = [process_memory(pid) for pid in pids]
+    totals = {f"executors_{key}_mb": round(sum(m.get(key, 0.0) for m in memories), 1) for key in ("rss", "pss", "uss")}
+    return {"executor_processes": len(pids), **totals,
+            "executors_cpu_seconds": round(sum(cpu_seconds(pid) for pid in pids), 2),
+            "bench_process_cpu_seconds": round(cpu_seconds(os.getpid()), 2)}
 
 
 def failover_once(bench: Stack, session_timeout: float, instances: int) -> dict:
@@ -142,7 +169,7 @@ def failover_once(bench: Stack, session_timeout: float, instances: int) -> dict:
     framework_id = wait_leading(bench)
     standby = bench.start_scheduler(*flags)
     app_id = f"/failover{len(bench.schedulers)}"
-    bench.put_app({"id": app_id, "cmd": "sleep 600", "cpus": 0.01, "mem": 1, "instances": instances})
+    bench.put_app({"id": app_id, "cmd": TASK_CMD, "cpus": 0.01, "mem": 1, "instances": instances})
     wait_for(lambda: sum(1 for t in bench.store.tasks.all(app_id) if t["state"] == "TASK_RUNNING") == instances,
              60, "the app running")
     wait_for(lambda: "elected" not in standby.log_tail(200) and "Zookeeper connection established"
@@ -177,6 +204,10 @@ def main() -> int:
     launching = commands.add_parser("launch", help="N instances to all RUNNING")
     launching.add_argument("--instances", type=int, default=1000)
     launching.add_argument("--agents", type=int, default=20)
+    launching.add_argument("--executor", default="", help='the app\'s executor field: "" (balalaika-executor, the '
+                                                          'default) or "//cmd" (the Mesos command executor)')
+    launching.add_argument("--cmd", default=TASK_CMD, help="the app's cmd (default %(default)r)")
+    launching.add_argument("--mem", type=float, default=1, help="the app's mem per instance (default %(default)s)")
     failing = commands.add_parser("failover", help="leader SIGKILL to re-subscribed and reconciled")
     failing.add_argument("--session-timeout", type=float, nargs="+", default=[10.0, 2.0])
     failing.add_argument("--instances", type=int, default=50)
