@@ -5,7 +5,8 @@ api/ or mesoslocal. Layout:
 
 * `http`: requests with timeouts and auth, the API's refusals as `Refused`, the /v2/events stream;
 * `render`: pure functions over the API's JSON: table rows, the app status Marathon's UI shows, error text;
-* `follow`: following a deployment until it ends (pure progress and outcome, then the polling loop);
+* `progress`: a deployment's progress counted from polls of its apps (pure);
+* `follow`: following a deployment until it ends (the outcome, pure, then the polling loop);
 * `context`: options, environment variables, exit codes and the consoles every subcommand writes to;
 * `apps`, `tasks`, `deployments`, `cluster`: the subcommands, registered by `register`.
 """

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 from cli.client.context import Exit
-from cli.client.follow import (
-    AppProgress,
-    Observation,
-    Tracker,
-    decide,
-    deployment_id_of,
-    progress_row,
-    progress_text,
-    timed_out,
-)
+from cli.client.follow import Observation, decide, deployment_id_of, timed_out
 from cli.client.http import Answer
+from cli.client.progress import AppProgress, Tracker, progress_row, progress_text
 
 OLD, NEW = "2026-11-26T20:00:00.000Z", "2026-11-26T20:05:00.000Z"
 
