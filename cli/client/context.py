@@ -56,7 +56,8 @@ ENVIRONMENT_HELP = f"""\
 environment:
   BALALAIKA_API    the API's URL when --api is not given (default {DEFAULT_API})
   BALALAIKA_USER   USER:PASSWORD for HTTP basic auth when --user is not given
-  BALALAIKA_TOKEN  a bearer token when --token is not given"""
+  BALALAIKA_TOKEN  a bearer token when --token is not given
+  REQUESTS_CA_BUNDLE  a CA file to trust, for an https API whose certificate a private CA signed"""
 
 
 NATURAL_WIDTH = 400  # the widest a table is laid out; not on a terminal, the width of every line

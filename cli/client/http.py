@@ -87,7 +87,7 @@ class Api:
             response = self.session.request(method, url, params=params, json=body,
                                             timeout=(CONNECT_TIMEOUT, self.read_timeout))
         except requests.RequestException as error:
-            raise Unreachable(f"cannot reach the API at {self.url} ({_short(error)})") from None
+            raise Unreachable(f"cannot reach the API at {self.url} ({brief(error)})") from None
         parsed = _json_or_none(response)
         if response.status_code >= 400:
             raise Refused(method, url, response.status_code, response.reason or "", parsed, response.text)
@@ -111,9 +111,12 @@ def _json_or_none(response: requests.Response) -> Any:
         return None
 
 
-def _short(error: Exception) -> str:
-    """The last, most specific part of a requests error ("[Errno 111] Connection refused")."""
+def brief(error: Exception) -> str:
+    """The most specific part of a requests error (`[Errno 111] Connection refused`), or what to do about an
+    untrusted TLS certificate."""
     text = str(error)
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return "its TLS certificate is not trusted here: set REQUESTS_CA_BUNDLE to the CA file that signed it"
     for marker in ("[Errno", "timed out", "Name or service not known"):
         if marker in text:
             start = text.rfind(marker)
@@ -178,7 +181,7 @@ class EventStream:
                 self.inbox.put(event)
             self.error = "the API closed the event stream"
         except (requests.RequestException, ValueError, AttributeError, OSError) as error:
-            self.error = None if self._closing else _short(error)
+            self.error = None if self._closing else brief(error)
         finally:
             self.alive = False
             self._attached.set()

@@ -14,9 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import requests
 
 from cli.client.context import Context, UsageError
-from cli.client.http import Api, Refused, Unreachable, parse_sse
+from cli.client.http import Api, Refused, Unreachable, brief, parse_sse
 from launchers.process import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,6 +94,16 @@ def test_the_event_stream_delivers_and_closes_at_once(server: str) -> None:
     started = time.monotonic()
     stream.close()
     assert time.monotonic() - started < 1
+
+
+def test_connection_errors_are_told_briefly() -> None:
+    refused = requests.ConnectionError("HTTPConnectionPool(host='127.0.0.1', port=1): Max retries exceeded with "
+                                       "url: /v2/apps (Caused by NewConnectionError(': Failed to establish a new "
+                                       "connection: [Errno 111] Connection refused'))")
+    assert brief(refused) == "[Errno 111] Connection refused"
+    untrusted = requests.exceptions.SSLError("(Caused by SSLError(SSLCertVerificationError(1, '[SSL: "
+                                             "CERTIFICATE_VERIFY_FAILED] certificate verify failed')))")
+    assert "REQUESTS_CA_BUNDLE" in brief(untrusted)
 
 
 def test_parse_sse() -> None:
