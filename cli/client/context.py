@@ -42,7 +42,7 @@ exit codes:
   3  the API refused the request: its message and details are printed (409: a deployment
      locks the app, see --force; 422: the definition is not valid, with the JSON paths)
   4  --timeout passed before the deployment ended (it goes on: `balalaika deployment list`)
-  5  the API did not answer (is it up? see --api)"""
+  5  no Marathon API answered at --api (is it up? is it the right URL?)"""
 
 # The codes of the commands that start no deployment to follow.
 SIMPLE_EXIT_CODES_HELP = """\
@@ -50,7 +50,7 @@ exit codes:
   0  done
   2  usage error: bad arguments
   3  the API refused the request: its message and details are printed
-  5  the API did not answer (is it up? see --api)"""
+  5  no Marathon API answered at --api (is it up? is it the right URL?)"""
 
 ENVIRONMENT_HELP = f"""\
 environment:

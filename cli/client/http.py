@@ -81,7 +81,8 @@ class Api:
 
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                 body: Any = None) -> Answer:
-        """One call; raises Refused for an error status and Unreachable when nothing answers."""
+        """One call; raises Refused for an error status, Unreachable when nothing answers (or something
+        that is not a Marathon API: a success that is not JSON)."""
         url = self.url + path
         try:
             response = self.session.request(method, url, params=params, json=body,
@@ -91,6 +92,9 @@ class Api:
         parsed = _json_or_none(response)
         if response.status_code >= 400:
             raise Refused(method, url, response.status_code, response.reason or "", parsed, response.text)
+        if parsed is None and response.content:
+            kind = response.headers.get("Content-Type", "no content type")
+            raise Unreachable(f"{self.url} answered {method} {path} with {kind}, not JSON: is it a Marathon API?")
         return Answer(response.status_code, parsed, dict(response.headers))
 
     def get(self, path: str, **params: Any) -> Any:

@@ -45,6 +45,13 @@ class Recorder(BaseHTTPRequestHandler):
         if self.path == "/v2/apps/nope":
             self._json(404, {"message": "App '/nope' does not exist"})
             return
+        if self.path == "/v2/apps":  # a web page, not Marathon
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "15")
+            self.end_headers()
+            self.wfile.write(b"<html>hi</html>")
+            return
         self._json(200, {"leader": "scheduler0:8080"})
 
     def _json(self, status: int, body: object) -> None:
@@ -76,12 +83,14 @@ def test_basic_and_bearer_auth_are_sent(server: str) -> None:
     assert Recorder.seen == ["Basic " + base64.b64encode(b"ops:s3cr:et").decode(), "Bearer ci-token", None]
 
 
-def test_refusals_carry_marathons_body_and_silence_is_unreachable(server: str) -> None:
+def test_refusals_carry_marathons_body_silence_and_web_pages_are_unreachable(server: str) -> None:
     with pytest.raises(Refused) as refused:
         Api(server).get("/v2/apps/nope")
     assert (refused.value.status, refused.value.body) == (404, {"message": "App '/nope' does not exist"})
     with pytest.raises(Unreachable, match="Connection refused"):
         Api(f"http://127.0.0.1:{free_port()}").get("/v2/leader")
+    with pytest.raises(Unreachable, match="text/html, not JSON: is it a Marathon API"):
+        Api(server).get("/v2/apps")
 
 
 def test_the_event_stream_delivers_and_closes_at_once(server: str) -> None:
