@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mesoslocal.agent import fetcher
-from mesoslocal.agent.processes import Process, command_argv, spawn
+from mesoslocal.agent.processes import Process, command_argv, destroy_container_off_loop, spawn
 from mesoslocal.agent.task_run import TaskRun
 from mesoslocal.wire.streams import EventStream
 
@@ -85,6 +85,8 @@ class ExecutorRun:
             timer.cancel()
         if self.stream is not None:
             self.stream.close()
+        # the executor's container goes with it, tasks in their own sessions included (as a cgroup would)
+        await destroy_container_off_loop(self.sandbox)
         log.info("agent %s: executor %s exited with %d", self.agent.id, self.executor_id, code)
         self.agent.executor_exited(self, (code << 8) if code >= 0 else -code)
 
@@ -166,3 +168,4 @@ class ExecutorRun:
             await asyncio.wait_for(self.process.wait(), timeout=grace) if grace > 0 else None
         self.process.signal_group(9)
         await self.process.wait()
+        await destroy_container_off_loop(self.sandbox)

@@ -86,6 +86,42 @@ class Process:
             return await self.wait()
 
 
+def container_processes(sandbox: Path) -> list[int]:
+    """Processes started in the container whose sandbox is `sandbox`, in whatever session they run: those
+    whose MESOS_DIRECTORY is it (every process inherits the variable from the executor the agent started;
+    a real agent finds them in the container's cgroup instead)."""
+    marker = f"MESOS_DIRECTORY={sandbox}".encode()
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = Path(entry.path, "environ").read_bytes()
+        except OSError:
+            continue
+        if marker in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return found
+
+
+def destroy_container(sandbox: Path) -> int:
+    """SIGKILLs every process of the container (twice over, for one that forked meanwhile); returns how many."""
+    killed = 0
+    for _ in range(2):
+        for pid in container_processes(sandbox):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+    return killed
+
+
+async def destroy_container_off_loop(sandbox: Path) -> None:
+    """destroy_container on the spawner's threads (it reads every process's environment)."""
+    killed = await asyncio.get_running_loop().run_in_executor(_spawner.get(), destroy_container, sandbox)
+    if killed:
+        log.info("container %s: killed %d process(es) left behind", sandbox, killed)
+
+
 def _popen(argv: list[str], executable: str | None, cwd: Path, env: dict[str, str], stdout: Path,
            stderr: Path) -> subprocess.Popen:
     with open(stdout, "ab") as out, open(stderr, "ab") as err:

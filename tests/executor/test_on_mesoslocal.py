@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cli.up import bin_path
 from launchers.process import wait_gone
+from mesoslocal.agent.processes import container_processes
 from mesoslocal.cluster import LocalCluster
 from tests.mesoslocal.sched import running_driver, scalar
 from tests.waiting import wait_for
@@ -58,3 +59,21 @@ def test_one_executor_hosts_the_tasks_and_exits_after_the_last(mesos_cluster_fac
         for pid in task_pids:
             wait_gone(pid, 5)
         assert not os.path.exists(f"/proc/{executor.process.pid}")
+
+
+def test_an_executor_killed_hard_takes_every_task_process_with_it(mesos_cluster_factory):
+    cluster: LocalCluster = mesos_cluster_factory(agents=1)
+    with running_driver(cluster.master_url) as (driver, rec):
+        offer = rec.take_offer()
+        # `sleep 600` without exec: the shell forks it, so the task is two processes in its own session
+        driver.launchTasks(offer["id"], [task(offer, f"web.{n}", "sleep 600; true") for n in range(2)])
+        for n in range(2):
+            rec.wait_state(f"web.{n}", "TASK_RUNNING")
+        executor = cluster.agents[0].agent.executors[(rec.framework_id, EXECUTOR_ID)]
+        members = container_processes(executor.sandbox)
+        assert len(members) >= 5  # the executor, two shells, two sleeps
+        os.kill(executor.process.pid, 9)
+        for n in range(2):
+            assert rec.wait_state(f"web.{n}", "TASK_FAILED")["reason"] == "REASON_EXECUTOR_TERMINATED"
+        for pid in members:
+            wait_gone(pid, 10)
