@@ -17,6 +17,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 from flask import current_app, has_request_context, request
 
@@ -74,6 +75,14 @@ def deploy(be: Backend, targets: Mapping[str, Target], *, force: bool, kind: str
         time.sleep(_jitter.uniform(0, JITTER))
 
 
+class _PortsUpdate(NamedTuple):
+    """A new service-port allocation record: its node write, and what the port cache learns once committed."""
+
+    write: NodeWrite
+    record: dict
+    expected_version: int | None
+
+
 class _Attempt:
     """One read-decide-commit round of ``deploy``."""
 
@@ -91,23 +100,52 @@ class _Attempt:
     def run(self, *, holding_turn: bool) -> dict | None:
         """The plan once committed (or decided, for a dry run); None when a compare-and-set was lost.
         ``holding_turn``: this worker's service-port turn is held already."""
-        be, store, targets = self.be, self.be.store, self.targets
         now = time.time()
+        fresh = self._read()
+        self._check_existence(fresh.apps)
+        original = {app_id: current[0] for app_id, current in fresh.apps.items() if current is not None}
+        target, changes = self._desired(fresh.apps, now)
+        written = [change.app for change in changes if change.app is not None]
+        deleted = [change.app_id for change in changes if change.app is None]
+        ports = self.be.service_ports
+        self.assigned = serviceports.needs_assignment(written) or bool(deleted)
+        with ports.lock if self.assigned and not holding_turn else contextlib.nullcontext():
+            update = self._assign_ports(written, deleted, fresh, now) if self.assigned else None
+            plan = self._plan(original, target, now)
+            blockers = conflicts(plan, fresh.deployments)
+            if blockers and not self.force:
+                raise errors.locked(blockers)
+            if self.dry_run:
+                return plan
+            if not self._commit(changes, plan, blockers, update):
+                return None
+        self.target, self.deleted, self.blockers = target, deleted, blockers
+        return plan
+
+    def _read(self) -> fresh_state.Fresh:
+        """The apps to write as they are now, the running deployments and the service-port record, read
+        from ZooKeeper. Raises ApiError 503."""
         try:
-            fresh = fresh_state.read(store, targets, be.snapshot().deployments)
+            return fresh_state.read(self.be.store, self.targets, self.be.snapshot().deployments)
         except StoreError as error:
-            log.warning("write of %s could not read the current state: %s", ", ".join(targets), error)
+            log.warning("write of %s could not read the current state: %s", ", ".join(self.targets), error)
             raise ApiError(503, f"Could not read from ZooKeeper: {error}") from None
-        found = fresh.apps
+
+    def _check_existence(self, found: Mapping[str, tuple[dict, int] | None]) -> None:
+        """Raises ApiError 404 (``must_exist`` and an app missing) or 409 (``must_not_exist`` and one there)."""
         for app_id, current in found.items():
             if self.must_exist and current is None:
                 raise ApiError(404, f"App '{app_id}' does not exist")
             if self.must_not_exist and current is not None:
                 raise ApiError(409, f"An app with id [{app_id}] already exists.")
-        original = {app_id: current[0] for app_id, current in found.items() if current is not None}
+
+    def _desired(self, found: Mapping[str, tuple[dict, int] | None],
+                 now: float) -> tuple[dict[str, dict], list[AppChange]]:
+        """The new definitions by app id (copies, their existing service ports kept, version-stamped) and
+        every app change to commit, deletions included, each over the znode version read."""
         target: dict[str, dict] = {}
         changes: list[AppChange] = []
-        for app_id, wanted in targets.items():
+        for app_id, wanted in self.targets.items():
             current = found[app_id]
             app = wanted(current[0] if current else None) if callable(wanted) else wanted
             if app is None:
@@ -120,46 +158,49 @@ class _Attempt:
                 new = stamped(new, current[0] if current else None, now, restart=self.kind == "restart")
             target[app_id] = new
             changes.append(AppChange(app_id, new, current[1] if current else None))
-        written = [change.app for change in changes if change.app is not None]
-        deleted = [change.app_id for change in changes if change.app is None]
-        ports = be.service_ports
-        self.assigned = serviceports.needs_assignment(written) or bool(deleted)
-        with ports.lock if self.assigned and not holding_turn else contextlib.nullcontext():
-            ports_write = None
-            if self.assigned:
-                record, record_version = ports.newest(fresh.ports, fresh.ports_version)
-                apps = be.snapshot().apps
-                try:
-                    new_record = serviceports.assign(written, deleted, apps, record, now=now,
-                                                     port_range=self.port_range, in_use=ports.taken(apps))
-                except serviceports.PortsExhausted as error:
-                    raise ApiError(422, "Object is not valid", details=[{"path": "/portDefinitions",
-                                                                          "errors": [str(error)]}]) from None
-                ports_write = NodeWrite(store.nodes.layout.service_ports, encode(new_record, what="service ports"),
-                                        record_version)
-            try:
-                plan = make_plan(original, target, deployment_id=str(uuid.uuid4()), now=now, kind=self.kind)
-            except DependencyCycleError as error:
-                raise ApiError(422, "Object is not valid",
-                               details=[{"path": "/dependencies", "errors": [str(error)]}]) from None
-            blockers = conflicts(plan, fresh.deployments)
-            if blockers and not self.force:
-                raise errors.locked(blockers)
-            if self.dry_run:
-                return plan
-            try:
-                store.apps.commit(changes, deployment=plan if plan["steps"] else None, cancel=blockers,
-                                  writes=[ports_write] if ports_write else [])
-            except (Conflict, NotFound) as error:
-                log.info("write of %s lost a compare-and-set (%s); retrying", ", ".join(targets), error)
-                return None
-            except StoreError as error:
-                log.warning("write of %s failed: %s", ", ".join(targets), error)
-                raise ApiError(503, f"Could not write to ZooKeeper: {error}") from None
-            if ports_write is not None:
-                ports.written(new_record, record_version)
-        self.target, self.deleted, self.blockers = target, deleted, blockers
-        return plan
+        return target, changes
+
+    def _assign_ports(self, written: list[dict], deleted: list[str], fresh: fresh_state.Fresh,
+                      now: float) -> _PortsUpdate:
+        """Under the service-port turn: fills the 0 service ports of ``written`` (in place) and frees those
+        of ``deleted``, returning the allocation record to write. Raises ApiError 422 (ports exhausted)."""
+        ports = self.be.service_ports
+        record, record_version = ports.newest(fresh.ports, fresh.ports_version)
+        apps = self.be.snapshot().apps
+        try:
+            new_record = serviceports.assign(written, deleted, apps, record, now=now,
+                                             port_range=self.port_range, in_use=ports.taken(apps))
+        except serviceports.PortsExhausted as error:
+            raise ApiError(422, "Object is not valid", details=[{"path": "/portDefinitions",
+                                                                  "errors": [str(error)]}]) from None
+        write = NodeWrite(self.be.store.nodes.layout.service_ports, encode(new_record, what="service ports"),
+                          record_version)
+        return _PortsUpdate(write, new_record, record_version)
+
+    def _plan(self, original: dict[str, dict], target: dict[str, dict], now: float) -> dict:
+        """The deployment plan from ``original`` to ``target``. Raises ApiError 422 (dependency cycle)."""
+        try:
+            return make_plan(original, target, deployment_id=str(uuid.uuid4()), now=now, kind=self.kind)
+        except DependencyCycleError as error:
+            raise ApiError(422, "Object is not valid",
+                           details=[{"path": "/dependencies", "errors": [str(error)]}]) from None
+
+    def _commit(self, changes: list[AppChange], plan: dict, blockers: list[str],
+                update: _PortsUpdate | None) -> bool:
+        """Commits the changes, the plan (if it has steps), the cancelled ``blockers`` and the port record in
+        one transaction; False when a compare-and-set was lost. Raises ApiError 503."""
+        try:
+            self.be.store.apps.commit(changes, deployment=plan if plan["steps"] else None, cancel=blockers,
+                                      writes=[update.write] if update else [])
+        except (Conflict, NotFound) as error:
+            log.info("write of %s lost a compare-and-set (%s); retrying", ", ".join(self.targets), error)
+            return False
+        except StoreError as error:
+            log.warning("write of %s failed: %s", ", ".join(self.targets), error)
+            raise ApiError(503, f"Could not write to ZooKeeper: {error}") from None
+        if update is not None:
+            self.be.service_ports.written(update.record, update.expected_version)
+        return True
 
     def after_commit(self, plan: dict) -> None:
         """Logs, records api_post_event and waits until this worker's mirror shows the write."""

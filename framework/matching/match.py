@@ -48,6 +48,7 @@ from framework.matching.resources import (
     UNRESERVED,
     OfferResources,
     ParsedOffer,
+    Ranges,
     ResourceNeed,
     count_ports,
     parse_offer,
@@ -240,56 +241,24 @@ def _fill(plan: _Plan, offer: _Offer, rng: random.Random | None) -> Rejection | 
 
 
 def _place(plan: _Plan, offer: _Offer, rng: random.Random | None) -> Rejection | None:
-    pools, fields, need, dynamic = offer.pools, offer.fields, plan.need, plan.dynamic_ports
+    """Places blocks of ``plan``'s instances on ``offer`` until none is pending (None) or the offer takes no
+    more (why not). Each block is sized by a pool's resources, then by its free ports and the constraints'
+    room, given its host ports, and taken from the pool."""
+    pools, fields = offer.pools, offer.fields
     while True:
         capacity = _capacity(plan, pools)
         if isinstance(capacity, Rejection):
             return capacity
         chosen, k = capacity
         pool = pools[chosen]
-        if dynamic:
-            free = count_ports(pool.ports) // dynamic
-            if free == 0:
-                return NOT_ENOUGH_PORTS
-            if free < k:
-                k = free
-        limiting: tuple[Constraint, FieldStats] | None = None
-        for c, stats in plan.checks:
-            value = fields.get(c.key)
-            failed = check(c, value, stats)
-            if failed is not None:
-                return failed
-            allowed = room(c, value, stats)
-            if allowed < k:
-                k, limiting = allowed, (c, stats)
-        if not plan.port_requests:
-            port_lists: list[tuple[int, ...]] = [()] * k
-            remaining = pool.ports
-        elif rng is None and not plan.exact_ports:
-            picked, remaining = take_lowest(pool.ports, k * dynamic)
-            # k groups of ``dynamic`` consecutive ports (zip over one iterator, repeated, groups them).
-            port_lists = list(zip(*[iter(picked)] * dynamic, strict=True))
-        else:
-            port_lists, remaining = [], pool.ports
-            for _ in range(k):
-                assignment = assign_ports(plan.port_requests, remaining, rng=rng)
-                if not isinstance(assignment, PortAssignment):
-                    return assignment
-                port_lists.append(assignment.ports)
-                remaining = assignment.remaining
-        # tuple.__new__ skips the NamedTuples' Python-level __new__: this runs once per placed block.
-        pools[chosen] = _new_tuple(OfferResources, (
-            pool.role, pool.cpus - k * need.cpus, pool.mem - k * need.mem,
-            pool.disk - k * need.disk, pool.gpus - k * need.gpus, remaining,
-        ))
-        for key, stats in plan.stats.items():
-            stats.add(fields.get(key), k)
-        append = offer.launches.append
-        head = (*offer.source, plan.app_id)
-        tail = (need, pool.role)
-        for ports in port_lists:
-            append(_new_tuple(Launch, (*head, ports, *tail)))
-        plan.remaining -= k
+        size = _block_size(plan, pool, fields, k)
+        if isinstance(size, Rejection):
+            return size
+        k, limiting = size
+        ports = _block_ports(plan, pool.ports, k, rng)
+        if isinstance(ports, Rejection):
+            return ports
+        _take_block(plan, offer, chosen, k, ports)
         if plan.remaining == 0:
             return None
         if limiting is not None and limiting[0].operator != "GROUP_BY":
@@ -299,6 +268,77 @@ def _place(plan: _Plan, offer: _Offer, rng: random.Random | None) -> Rejection |
             failed = check(c, fields.get(c.key), stats)
             if failed is not None:
                 return failed
+
+
+def _block_size(
+    plan: _Plan, pool: OfferResources, fields: Mapping[str, str], k: int
+) -> tuple[int, tuple[Constraint, FieldStats] | None] | Rejection:
+    """How many of the ``k`` instances that ``pool``'s resources hold also fit its free ports and every
+    constraint's room, with the constraint that cut the block (None if none did); or why none fits."""
+    dynamic = plan.dynamic_ports
+    if dynamic:
+        free = count_ports(pool.ports) // dynamic
+        if free == 0:
+            return NOT_ENOUGH_PORTS
+        if free < k:
+            k = free
+    limiting: tuple[Constraint, FieldStats] | None = None
+    for c, stats in plan.checks:
+        value = fields.get(c.key)
+        failed = check(c, value, stats)
+        if failed is not None:
+            return failed
+        allowed = room(c, value, stats)
+        if allowed < k:
+            k, limiting = allowed, (c, stats)
+    return k, limiting
+
+
+def _block_ports(
+    plan: _Plan, free: Ranges, k: int, rng: random.Random | None
+) -> tuple[list[tuple[int, ...]], Ranges] | Rejection:
+    """Host ports for ``k`` instances from the ranges ``free``: one tuple per instance, parallel to the
+    plan's port requests, and the ranges left; or why an instance cannot have its ports."""
+    if not plan.port_requests:
+        return [()] * k, free
+    if rng is None and not plan.exact_ports:
+        dynamic = plan.dynamic_ports
+        picked, remaining = take_lowest(free, k * dynamic)
+        # k groups of ``dynamic`` consecutive ports (zip over one iterator, repeated, groups them).
+        return list(zip(*[iter(picked)] * dynamic, strict=True)), remaining
+    port_lists, remaining = [], free
+    for _ in range(k):
+        assignment = assign_ports(plan.port_requests, remaining, rng=rng)
+        if not isinstance(assignment, PortAssignment):
+            return assignment
+        port_lists.append(assignment.ports)
+        remaining = assignment.remaining
+    return port_lists, remaining
+
+
+def _take_block(
+    plan: _Plan, offer: _Offer, chosen: int, k: int, ports: tuple[list[tuple[int, ...]], Ranges]
+) -> None:
+    """Takes ``k`` instances from the offer's pool ``chosen``: their resources, and their host ports
+    (``ports``: per instance, and the pool's ranges left); counts them in the constraints' fields and
+    adds their launches."""
+    port_lists, remaining = ports
+    pools, need = offer.pools, plan.need
+    pool = pools[chosen]
+    # tuple.__new__ skips the NamedTuples' Python-level __new__: this runs once per placed block.
+    pools[chosen] = _new_tuple(OfferResources, (
+        pool.role, pool.cpus - k * need.cpus, pool.mem - k * need.mem,
+        pool.disk - k * need.disk, pool.gpus - k * need.gpus, remaining,
+    ))
+    fields = offer.fields
+    for key, stats in plan.stats.items():
+        stats.add(fields.get(key), k)
+    append = offer.launches.append
+    head = (*offer.source, plan.app_id)
+    tail = (need, pool.role)
+    for instance_ports in port_lists:
+        append(_new_tuple(Launch, (*head, instance_ports, *tail)))
+    plan.remaining -= k
 
 
 class _Pass:

@@ -33,6 +33,7 @@ def read_health_checks(app: Fields, port_count: int, is_docker: bool) -> list[di
 
 
 def read_health_check(item: Fields, port_count: int) -> dict:
+    """One validated health check with Marathon's defaults (errors go to ``item``)."""
     protocol = item.string("protocol", "HTTP", choices=defaults.HEALTH_PROTOCOLS)
     check: dict = {"protocol": protocol}
     for key, default in defaults.HEALTH_CHECK.items():
@@ -40,11 +41,7 @@ def read_health_check(item: Fields, port_count: int) -> dict:
     check["ipProtocol"] = item.string("ipProtocol", "IPv4", choices=defaults.IP_PROTOCOLS)
     command = item.object("command")
     if protocol == "COMMAND":
-        if command is None:
-            item.error("command", "is required for COMMAND health checks")
-        else:
-            value = Fields(command, item.at("command"), item.errors).string("value", "", required=True)
-            check["command"] = {"value": value}
+        _read_command(item, command, check)
         return check
     if command is not None:
         item.error("protocol", "must be COMMAND when a command is given")
@@ -54,6 +51,22 @@ def read_health_check(item: Fields, port_count: int) -> dict:
             check["path"] = path
     if protocol in ("HTTP", "HTTPS"):
         check["ignoreHttp1xx"] = item.boolean("ignoreHttp1xx", False)
+    _read_port(item, port_count, check)
+    return check
+
+
+def _read_command(item: Fields, command: dict | None, check: dict) -> None:
+    """A COMMAND check's ``command`` (required, with a ``value``) into ``check``."""
+    if command is None:
+        item.error("command", "is required for COMMAND health checks")
+    else:
+        value = Fields(command, item.at("command"), item.errors).string("value", "", required=True)
+        check["command"] = {"value": value}
+
+
+def _read_port(item: Fields, port_count: int, check: dict) -> None:
+    """A probed check's ``port`` or ``portIndex`` into ``check``; the index must address one of the app's
+    ``port_count`` ports, and one of the two is required unless Marathon's default index 0 applies."""
     port = item.integer("port", None, minimum=0, maximum=defaults.MAX_PORT)
     port_index = item.integer("portIndex", None, minimum=0, maximum=defaults.MAX_PORT)
     if port is None and port_index is None and port_count and not item.has("port"):
@@ -67,7 +80,6 @@ def read_health_check(item: Fields, port_count: int) -> dict:
             item.error(None, PORT_INDEX_MESSAGE)
     elif port is None and not item.has("port") and not item.has("portIndex"):
         item.error(None, PORT_INDEX_MESSAGE)
-    return check
 
 
 def read_readiness_checks(app: Fields, port_names: list[str | None]) -> list[dict]:

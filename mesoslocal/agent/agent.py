@@ -305,26 +305,48 @@ class Agent:
 
     async def _run_container(self, framework_info: dict, run: TaskRun) -> None:
         """One command or Docker task from launch to its terminal update (D2)."""
+        if not await self._prepare(run) or not await self._launch(framework_info, run):
+            return
+        self._supervise(run)
+        outcome: TaskExit = await run.runner.wait()
+        if run.checker:
+            run.checker.stop()
+        await self._destroy_after_exit(run)
+        if (run.framework_id, run.id) in self.tasks:  # else the framework was shut down
+            self._report_exit(run, outcome)
+
+    async def _prepare(self, run: TaskRun) -> bool:
+        """Creates the sandbox and fetches the task's URIs. False when the task is not to be launched: its
+        framework was shut down meanwhile, or the fetch failed or the task was killed (its update sent)."""
         # off the loop: four directory levels per task, ~1 ms under load, held up the master and every agent
         await asyncio.to_thread(run.sandbox.mkdir, parents=True, exist_ok=True)
         if (run.framework_id, run.id) not in self.tasks:
-            return  # the framework was shut down meanwhile
-        docker = run.info.get("container", {}).get("type") == "DOCKER"
+            return False  # the framework was shut down meanwhile
         uris = run.info.get("command", {}).get("uris", [])
-        if uris and not run.killing:
-            try:
-                await fetcher.fetch(uris, run.sandbox, run.container_id, timeout=self.fetch_timeout)
-            except fetcher.FetchFailed as error:
-                log.info("agent %s: task %s: %s (log in %s/stderr)", self.id, run.id, error, run.sandbox)
-                self.send_update(run, "TASK_FAILED", source="SOURCE_AGENT", reason="REASON_CONTAINER_LAUNCH_FAILED",
-                                 message=f"Failed to launch container: {error}")
-                return
-            if (run.framework_id, run.id) not in self.tasks:
-                return  # the framework was shut down while fetching
+        if uris and not run.killing and not await self._fetch(run, uris):
+            return False
         if run.killing:
             self.send_update(run, "TASK_KILLED", source="SOURCE_AGENT", reason="REASON_TASK_KILLED_DURING_LAUNCH",
                              message="Task killed before it was launched")
-            return
+            return False
+        return True
+
+    async def _fetch(self, run: TaskRun, uris: list[dict]) -> bool:
+        """Fetches ``uris`` into the sandbox. False when the fetch failed (TASK_FAILED sent) or the framework
+        was shut down while fetching."""
+        try:
+            await fetcher.fetch(uris, run.sandbox, run.container_id, timeout=self.fetch_timeout)
+        except fetcher.FetchFailed as error:
+            log.info("agent %s: task %s: %s (log in %s/stderr)", self.id, run.id, error, run.sandbox)
+            self.send_update(run, "TASK_FAILED", source="SOURCE_AGENT", reason="REASON_CONTAINER_LAUNCH_FAILED",
+                             message=f"Failed to launch container: {error}")
+            return False
+        return (run.framework_id, run.id) in self.tasks
+
+    async def _launch(self, framework_info: dict, run: TaskRun) -> bool:
+        """Starts the task's runner and reports TASK_STARTING (a Docker task's once its container runs) and
+        TASK_RUNNING. False when it could not start (TASK_FAILED sent)."""
+        docker = run.info.get("container", {}).get("type") == "DOCKER"
         if not docker:
             self.send_update(run, "TASK_STARTING")
         try:
@@ -334,11 +356,15 @@ class Agent:
             await self._destroy(run)
             self.send_update(run, "TASK_FAILED", source="SOURCE_AGENT", reason="REASON_CONTAINER_LAUNCH_FAILED",
                              message=f"Failed to launch container: {error}")
-            return
+            return False
         run.launched = True
         if docker:
             self.send_update(run, "TASK_STARTING")
         self.send_update(run, "TASK_RUNNING")
+        return True
+
+    def _supervise(self, run: TaskRun) -> None:
+        """A task killed during its launch is killed now; any other starts its health check, if it has one."""
         if run.killing:
             self.spawn(self._kill(run, run.info.get("kill_policy")))
         elif "health_check" in run.info:
@@ -346,12 +372,10 @@ class Agent:
                                         on_result=lambda healthy: self._health_result(run, healthy),
                                         on_give_up=lambda: self._health_give_up(run))
             run.checker.start()
-        outcome: TaskExit = await run.runner.wait()
-        if run.checker:
-            run.checker.stop()
-        await self._destroy_after_exit(run)
-        if (run.framework_id, run.id) not in self.tasks:
-            return  # the framework was shut down
+
+    def _report_exit(self, run: TaskRun, outcome: TaskExit) -> None:
+        """The terminal update of a task whose process ended: KILLED if it was being killed (a health kill
+        also says unhealthy), else FINISHED or FAILED by its exit code."""
         extra = {"healthy": False} if run.killed_unhealthy else {}
         if run.killing:
             self.send_update(run, "TASK_KILLED", message=outcome.message, **extra)

@@ -167,6 +167,20 @@ def check_task_static(task: dict) -> str | None:
         error = _check_health_check(task["health_check"])
         if error:
             return error
+    error = _check_resources(task)
+    if error:
+        return error
+    container = task.get("container")
+    if container and container.get("type") == "DOCKER" and "docker" not in container:
+        return "Task's ContainerInfo is invalid: DockerInfo 'docker' is not set for DOCKER typed ContainerInfo"
+    if ("command" in task) == ("executor" in task):
+        return "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present"
+    executor = task.get("executor")
+    return _check_executor(executor) if executor else None
+
+
+def _check_resources(task: dict) -> str | None:
+    """The task must use some resources, and its and its executor's must parse."""
     if not task.get("resources"):
         return "Task uses no resources"
     try:
@@ -174,18 +188,16 @@ def check_task_static(task: dict) -> str | None:
         Resources.from_v1(task.get("executor", {}).get("resources", []))
     except (ValueError, KeyError, TypeError) as error:
         return f"Task uses invalid resources: {error}"
-    container = task.get("container")
-    if container and container.get("type") == "DOCKER" and "docker" not in container:
-        return "Task's ContainerInfo is invalid: DockerInfo 'docker' is not set for DOCKER typed ContainerInfo"
-    if ("command" in task) == ("executor" in task):
-        return "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present"
-    executor = task.get("executor")
-    if executor:
-        if executor.get("type", "CUSTOM") != "CUSTOM":
-            return "Executor is invalid: 'ExecutorInfo.type' must be 'CUSTOM'"
-        if "command" not in executor:
-            return "Executor is invalid: Expecting 'ExecutorInfo.command' to be set"
-        error = check_task_id(executor["executor_id"]["value"])
-        if error:
-            return error.replace("Task ID", "Executor ID")
+    return None
+
+
+def _check_executor(executor: dict) -> str | None:
+    """A task's own ExecutorInfo: CUSTOM, with a command and a valid id."""
+    if executor.get("type", "CUSTOM") != "CUSTOM":
+        return "Executor is invalid: 'ExecutorInfo.type' must be 'CUSTOM'"
+    if "command" not in executor:
+        return "Executor is invalid: Expecting 'ExecutorInfo.command' to be set"
+    error = check_task_id(executor["executor_id"]["value"])
+    if error:
+        return error.replace("Task ID", "Executor ID")
     return None
