@@ -16,13 +16,14 @@ pytest_plugins = [
     "tests.fixtures.docker",
     "tests.fixtures.mesoslocal",
     "tests.fixtures.stack",
+    "tests.fixtures.edge",
 ]
 
 END_TO_END_FIXTURES = frozenset({
     "backend_stack_factory",  # tests.fixtures.stack: the API and schedulers (backend_stack uses it)
     "schedulers",  # tests/framework/scheduler/conftest.py: scheduler processes on mesoslocal
     "scheduler_on",  # tests/framework/scheduler/test_scheduler_cluster.py: the same, per cluster
-    "start_edge",  # tests/lb/conftest.py: balalaika-lb with its HAProxy
+    "start_edge",  # tests.fixtures.edge: balalaika-lb with its HAProxy
 })
 
 

@@ -23,20 +23,6 @@ def web_app(app_id: str, instances: int, service_port: int, **labels: str) -> di
             "labels": {"HAPROXY_GROUP": "external", "BALALAIKA_DRAIN_SECONDS": "2", **labels}}
 
 
-def served_by(edge, port: int, task_ids: set[str], host: str | None = None, timeout: float = 30) -> None:
-    """Waits until requests through the edge have reached every one of `task_ids`, and only them."""
-    seen: set[str] = set()
-
-    def all_seen() -> bool:
-        body = edge.answers(port, host)
-        if body is not None:
-            assert body in task_ids, f"{body} answered, not one of {task_ids}"
-            seen.add(body)
-        return seen == task_ids
-
-    wait_for(all_seen, timeout, f"the edge to route to {sorted(task_ids)} (seen {sorted(seen)})")
-
-
 def ids(tasks: list[dict]) -> set[str]:
     return {task["id"] for task in tasks}
 
@@ -46,12 +32,12 @@ def test_routes_by_service_port_and_vhost_and_follows_new_apps(backend_stack, st
     port = free_port()
     backend_stack.post_app(web_app("/shop/web", 2, port, HAPROXY_0_VHOST="shop.localhost"))
     tasks = backend_stack.wait_running("/shop/web", 2, healthy=True)
-    served_by(edge, port, ids(tasks))
-    served_by(edge, edge.http_port, ids(tasks), host="shop.localhost")
+    edge.wait_serving(port, ids(tasks))
+    edge.wait_serving(edge.http_port, ids(tasks), host="shop.localhost")
     assert edge.get(edge.http_port, "other.localhost").status_code == 503
     other_port = free_port()
     backend_stack.post_app(web_app("/other", 1, other_port))
-    served_by(edge, other_port, ids(backend_stack.wait_running("/other", 1, healthy=True)))
+    edge.wait_serving(other_port, ids(backend_stack.wait_running("/other", 1, healthy=True)))
     assert "frontend shop_web_" in edge.stats("/_haproxy_getconfig").text
 
 
@@ -59,17 +45,17 @@ def test_scaling_under_load_fails_no_request_and_never_reloads(backend_stack, st
     edge = start_edge(backend_stack.api_url, "--health-check")
     port = free_port()
     backend_stack.post_app(web_app("/web", 2, port))
-    served_by(edge, port, ids(backend_stack.wait_running("/web", 2, healthy=True)))
+    edge.wait_serving(port, ids(backend_stack.wait_running("/web", 2, healthy=True)))
     reloads = edge.metric("balalaika_lb_reloads_total")
     with LoadCounter(f"http://127.0.0.1:{port}/") as load:
         backend_stack.scale("/web", 6)
         six = backend_stack.wait_running("/web", 6, healthy=True)
-        served_by(edge, port, ids(six))
+        edge.wait_serving(port, ids(six))
         backend_stack.scale("/web", 1)
         wait_for(lambda: "DRAIN" in edge.servers(f"web_{port}").values(), 10, "removed instances to drain first")
         one = backend_stack.wait_running("/web", 1, healthy=True)
         wait_for(lambda: len(edge.servers(f"web_{port}")) == 1, 30, "the drained servers to leave HAProxy")
-        served_by(edge, port, ids(one))
+        edge.wait_serving(port, ids(one))
     assert load.failed == 0, load.failures[:5]
     assert load.total > 100 and len(load.bodies) >= 6
     assert edge.metric("balalaika_lb_reloads_total") == reloads
@@ -81,12 +67,12 @@ def test_rolling_restart_under_load_fails_no_request(backend_stack, start_edge):
     port = free_port()
     backend_stack.post_app(web_app("/web", 3, port, HAPROXY_0_VHOST="web.localhost"))
     old = ids(backend_stack.wait_running("/web", 3, healthy=True))
-    served_by(edge, edge.http_port, old, host="web.localhost")
+    edge.wait_serving(edge.http_port, old, host="web.localhost")
     with LoadCounter(f"http://127.0.0.1:{edge.http_port}/", host_header="web.localhost") as load:
         backend_stack.restart("/web")
         new = ids(backend_stack.wait_running("/web", 3, healthy=True, timeout=90))
         assert not new & old
-        served_by(edge, edge.http_port, new, host="web.localhost")
+        edge.wait_serving(edge.http_port, new, host="web.localhost")
     assert load.failed == 0, load.failures[:5]
     assert set(load.bodies) & old and set(load.bodies) & new
 
@@ -95,7 +81,7 @@ def test_config_changes_under_load_reload_without_failing_a_request(backend_stac
     edge = start_edge(backend_stack.api_url)
     port = free_port()
     backend_stack.post_app(web_app("/web", 2, port))
-    served_by(edge, port, ids(backend_stack.wait_running("/web", 2, healthy=True)))
+    edge.wait_serving(port, ids(backend_stack.wait_running("/web", 2, healthy=True)))
     other = web_app("/other", 0, free_port())
     backend_stack.post_app(other)
     wait_for(lambda: "frontend other_" in edge.stats("/_haproxy_getconfig").text, 30, "the other app routed")
@@ -120,7 +106,7 @@ def test_bad_labels_skip_only_their_apps(backend_stack, start_edge):
            "/clash": {"HAPROXY_0_PORT": str(good_port)}}
     for app_id, labels in bad.items():
         backend_stack.post_app(web_app(app_id, 0, free_port() if app_id != "/clash" else clash_port, **labels))
-    served_by(edge, good_port, ids(backend_stack.wait_running("/good", 1, healthy=True)))
+    edge.wait_serving(good_port, ids(backend_stack.wait_running("/good", 1, healthy=True)))
 
     def skipped() -> dict[str, str]:
         return {s["app_id"]: s["reason"] for s in edge.stats("/_balalaika_skipped").json()["skipped"]}
@@ -136,7 +122,7 @@ def test_the_edge_keeps_routing_while_the_api_is_away_and_follows_it_back(backen
     edge = start_edge(backend_stack.api_url, "--health-check")
     port = free_port()
     backend_stack.post_app(web_app("/web", 1, port))
-    served_by(edge, port, ids(backend_stack.wait_running("/web", 1, healthy=True)))
+    edge.wait_serving(port, ids(backend_stack.wait_running("/web", 1, healthy=True)))
     backend_stack.api.stop()
     wait_for(lambda: edge.metric("balalaika_lb_api_errors_total") > 0, 30, "the lb to notice the API is gone")
     with LoadCounter(f"http://127.0.0.1:{port}/", max_duration=60) as load:
@@ -144,4 +130,4 @@ def test_the_edge_keeps_routing_while_the_api_is_away_and_follows_it_back(backen
     assert load.failed == 0, load.failures[:5]
     backend_stack.api.start()
     backend_stack.scale("/web", 2)
-    served_by(edge, port, ids(backend_stack.wait_running("/web", 2, healthy=True)))
+    edge.wait_serving(port, ids(backend_stack.wait_running("/web", 2, healthy=True)))

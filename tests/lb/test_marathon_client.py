@@ -76,7 +76,7 @@ def test_events_are_parsed_from_sse_frames_and_comments_ignored(api):
 
 def test_the_lb_drives_an_haproxy_that_runs_already_and_leaves_it_running(api, tmp_path):
     from launchers.haproxy import HAProxy
-    from tests.lb.edge import EdgeProcess
+    from tests.fixtures.edge import EdgeProcess
     from tests.waiting import wait_for
 
     url, _ = api
