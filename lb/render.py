@@ -161,8 +161,13 @@ def service_block(service: Service) -> str:
 # a keep-alive client is told to reconnect when its worker stops after a reload (no read error on its
 # next request)
 IDLE_CLOSE = "    option idle-close-on-response"
+# A request that reaches an instance as it dies (killed, crashed: no drain could warn us) gets its
+# connection closed with no answer; a GET or HEAD is safe to send again to another server, anything else
+# is not (it may have been acted on), so only those are retried.
 HTTP_OPTIONS = ("    option forwardfor\n    http-request set-header X-Forwarded-Port %[dst_port]\n"
-                "    http-request add-header X-Forwarded-Proto https if {{ ssl_fc }}\n")
+                "    http-request add-header X-Forwarded-Proto https if {{ ssl_fc }}\n"
+                "    retry-on conn-failure empty-response response-timeout\n"
+                "    http-request disable-l7-retry if !METH_GET !METH_HEAD\n")
 STICKY_OPTIONS = "    cookie mesosphere_server_id insert indirect nocache\n"
 
 

@@ -34,6 +34,7 @@ def test_vhost_path_and_service_port_routing(tmp_path):
     assert "frontend shop_db_10002\n    bind 127.0.0.1:10002\n    mode tcp\n" in text
     assert "    server 127_0_0_1_31002 127.0.0.1:31002 weight 0 cookie 127_0_0_1_31002\n" in text
     assert "balance leastconn" in text
+    assert "    http-request disable-l7-retry if !METH_GET !METH_HEAD\n" in text  # only safe requests are retried
     assert "use_backend shop_web_10001 if { req.hdr(x-marathon-app-id) -m str /shop/web }" in text
 
 
