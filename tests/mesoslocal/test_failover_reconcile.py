@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import signal
 
 from pymesos import MesosSchedulerDriver
 
+from launchers.process import pid_alive
 from mesoslocal.cluster import LocalCluster
 from tests.mesoslocal.sched import Recorder, command_task, framework_info, running_driver
 from tests.waiting import wait_for
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _task_pid(cluster: LocalCluster, task_id: str) -> int:
@@ -37,7 +29,7 @@ def test_failover_keeps_tasks_and_reconcile(mesos_cluster: LocalCluster) -> None
         framework_id = rec.framework_id
     wait_for(lambda: not mesos_cluster.state()["frameworks"][0]["connected"], 10, "disconnection noticed")
     assert mesos_cluster.state()["frameworks"][0]["failover_timeout"] == 100.0
-    assert _pid_alive(_task_pid(mesos_cluster, "keep"))
+    assert pid_alive(_task_pid(mesos_cluster, "keep"))
     with running_driver(mesos_cluster.master_url, framework_info(id={"value": framework_id})) as (driver, rec):
         assert rec.of("reregistered") and not rec.of("registered")
         driver.reconcileTasks([{"task_id": {"value": "keep"}}, {"task_id": {"value": "never"}}])
@@ -75,7 +67,7 @@ def test_teardown_kills_tasks_and_id_is_refused(mesos_cluster: LocalCluster) -> 
     finally:
         driver.stop()  # TEARDOWN (G10)
         driver.join()
-    wait_for(lambda: not _pid_alive(pid), 10, "the task process killed")
+    wait_for(lambda: not pid_alive(pid), 10, "the task process killed")
     state = mesos_cluster.state()
     assert state["frameworks"] == []
     completed = state["completed_frameworks"][0]
@@ -150,13 +142,13 @@ def test_master_failover_keeps_tasks(mesos_cluster: LocalCluster) -> None:
         mesos_cluster.restart_master()
         assert mesos_cluster.master.id != old_master
         wait_for(lambda: len(rec.of("reregistered")) >= 1, 20, "re-subscription to the new master")
-        assert _pid_alive(pid)
+        assert pid_alive(pid)
         driver.reconcileTasks([{"task_id": {"value": "survivor"}}])
         wait_for(lambda: rec.states("survivor")[-1:] == ["TASK_RUNNING"] and
                  rec.updates("survivor")[-1].get("reason") == "REASON_RECONCILIATION", 10, "task known again")
         driver.killTask({"value": "survivor"})
         rec.wait_state("survivor", "TASK_KILLED")
-        wait_for(lambda: not _pid_alive(pid), 10, "killed")
+        wait_for(lambda: not pid_alive(pid), 10, "killed")
 
 
 def test_sigterm_default_grace(mesos_cluster: LocalCluster) -> None:
