@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cli import preflight
-from launchers.docker import STACK_IMAGE, DockerDaemon, ensure_busybox_image, has_image
+from launchers.docker import STACK_IMAGE, BridgeInUse, DockerDaemon, ensure_busybox_image, has_image
 from launchers.haproxy import HAProxy
 from launchers.process import Daemon
 from launchers.waiting import GiveUp, WaitTimeout, wait_for
@@ -258,6 +258,8 @@ class Stack:
                 docker.start()
                 # a stack that was killed leaves its containers behind; their tasks are replaced anyway
                 self.leftover_containers = docker.remove_all_containers()
+            except BridgeInUse as error:
+                raise PartFailed("dockerd", f"{error}: pass --docker-bridge and --docker-cidr") from None
             except (OSError, subprocess.SubprocessError, WaitTimeout, GiveUp) as error:
                 tail = docker.daemon.log_tail() if docker.daemon else ""
                 raise PartFailed("dockerd", f"{error}\n--- {docker.log} ---\n{tail}") from None

@@ -101,6 +101,25 @@ def is_static_executable(path: Path) -> bool:
     return PT_INTERP not in kinds
 
 
+class BridgeInUse(RuntimeError):
+    """The bridge a private daemon would use is another running daemon's."""
+
+
+def bridge_owner(name: str) -> int | None:
+    """The pid of a running dockerd started with ``--bridge=<name>``, if any."""
+    wanted = f"--bridge={name}".encode()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = Path(entry.path, "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and os.path.basename(argv[0]) == b"dockerd" and wanted in argv:
+            return int(entry.name)
+    return None
+
+
 class DockerDaemon:
     """dockerd on a unix socket under a short private folder, bridged on `bridge_cidr` (a /24 gateway).
 
@@ -130,7 +149,13 @@ class DockerDaemon:
         return docker_cli(self.host, *args, timeout=timeout, stdin=stdin)
 
     def start(self, timeout: float = 30.0) -> DockerDaemon:
-        # a bridge of our name is a leftover of a run that was killed before it could clean up
+        """Starts dockerd on a bridge of its own. Raises BridgeInUse when a running dockerd has that bridge
+        (another stack): deleting it would cut that stack's containers off."""
+        owner = bridge_owner(self.bridge_name)
+        if owner is not None:
+            raise BridgeInUse(f"the bridge {self.bridge_name} belongs to a running dockerd (pid {owner}); "
+                              "choose another bridge name and address range")
+        # a bridge of our name without a daemon is a leftover of a run that was killed before it could clean up
         subprocess.run(["ip", "link", "del", self.bridge_name], capture_output=True, timeout=10, check=False)
         subprocess.run(["ip", "link", "add", self.bridge_name, "type", "bridge"], check=True, timeout=10)
         subprocess.run(["ip", "addr", "add", self.bridge_cidr, "dev", self.bridge_name], check=True, timeout=10)
@@ -172,7 +197,8 @@ class DockerDaemon:
             finally:
                 self.daemon.stop(timeout=timeout)
         self._unmount_leftovers()
-        subprocess.run(["ip", "link", "del", self.bridge_name], capture_output=True, timeout=10, check=False)
+        if bridge_owner(self.bridge_name) is None:  # never another stack's (a start refused for it comes here too)
+            subprocess.run(["ip", "link", "del", self.bridge_name], capture_output=True, timeout=10, check=False)
         shutil.rmtree(self.home, ignore_errors=True)
 
     def _unmount_leftovers(self) -> None:

@@ -1,11 +1,13 @@
 """The Docker fixture runs real containers from the offline image and publishes their ports, and where Docker
 cannot run it skips only where Docker is not required."""
 
+import subprocess
+import sys
 import urllib.request
 
 import pytest
 
-from launchers.docker import TEST_IMAGE
+from launchers.docker import TEST_IMAGE, BridgeInUse, DockerDaemon, bridge_owner
 from launchers.process import free_port
 from tests.fixtures.docker import docker_requirement
 from tests.waiting import wait_for
@@ -42,3 +44,17 @@ def test_docker_is_required_in_ci_or_when_asked(environ, required) -> None:
 def test_an_unclear_requirement_is_refused() -> None:
     with pytest.raises(ValueError, match="BALALAIKA_REQUIRE_DOCKER"):
         docker_requirement({"BALALAIKA_REQUIRE_DOCKER": "maybe"})
+
+
+def test_a_bridge_of_a_running_dockerd_is_never_taken_over(tmp_path):
+    # a process that looks like another stack's dockerd on bridge bdtest0 (argv[0] "dockerd")
+    other = subprocess.Popen(["bash", "-c", f'exec -a dockerd {sys.executable} -c "import time; time.sleep(60)" '
+                              "--bridge=bdtest0"])
+    try:
+        wait_for(lambda: bridge_owner("bdtest0") == other.pid, 10, "the look-alike dockerd")
+        with pytest.raises(BridgeInUse, match="bdtest0"):
+            DockerDaemon("bdtest0", "198.18.251.1/24", data_root=tmp_path / "docker").start()
+        assert bridge_owner("bdtest1") is None
+    finally:
+        other.kill()
+        other.wait()
