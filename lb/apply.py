@@ -53,9 +53,10 @@ class Applier:
         """Returns what was done and the routing in effect (apps whose templates broke the config are
         skipped in it). Raises ApplyError when HAProxy refuses even our own text."""
         text = render(routing, self.edge)
-        if text == self.text:
+        if text == self.text:  # the same config; what changed, if anything, is which apps are skipped
+            self.routing = routing
             self.retry_deletions()
-            return UNCHANGED, self.routing or routing
+            return UNCHANGED, routing
         if self.haproxy is not None and self.routing is not None:
             commands = membership_commands(self.routing, routing, frozenset(self.lingering))
             if commands is not None and self._run(commands):
@@ -65,6 +66,7 @@ class Applier:
                 return RUNTIME, routing
         routing, text = self._valid(routing, text)
         if text == self.text:  # the change was only in apps whose templates HAProxy refuses again
+            self.routing = routing
             return UNCHANGED, routing
         self._write(self.config_path, text)
         if self.haproxy is not None:

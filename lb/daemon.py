@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 RESYNC = "resync"  # inbox message: read a whole snapshot
 RELOAD = "reload"  # inbox message: reload HAProxy with the current config
 TICK = 1.0  # seconds between retries of lingering server deletions
+# An app an event named but the API did not have: deleted, or a replica of the API that has not seen it yet
+# (each API worker follows ZooKeeper on its own). Doubt: whole snapshots after 1, 2, 4, 8 s settle it.
+RECHECK_DELAY = 1.0
+RECHECKS = 4
 
 
 @dataclass
@@ -67,6 +71,8 @@ class Balancer:
         self.inbox: queue.Queue[Any] = queue.Queue()
         self.stopping = threading.Event()
         self.synced = False
+        self.recheck_at: float | None = None
+        self.doubted: dict[str, int] = {}  # app id -> snapshots read since an event named it and it was missing
 
     def stop(self) -> None:
         self.stopping.set()
@@ -79,9 +85,12 @@ class Balancer:
         retry = Backoff(self.timing.reconnect_min, self.timing.reconnect_max)
         due = time.monotonic() + self._interval()
         while not self.stopping.is_set():
+            if self.recheck_at is not None:
+                due = min(due, self.recheck_at)
             items = self._take(timeout=min(TICK, max(0.0, due - time.monotonic())))
             if time.monotonic() >= due:
                 items.append(RESYNC)
+                self.recheck_at = None
             if not self._handle(items):
                 due = time.monotonic() + retry.next()  # the API did not answer: try again soon
                 continue
@@ -125,7 +134,13 @@ class Balancer:
             else:
                 for app_id in sorted(wanted):
                     app = self.client.app(app_id)
-                    self.state.remove(app_id) if app is None else self.state.put(app)
+                    if app is None:
+                        self.state.remove(app_id)
+                        self.doubted.setdefault(app_id, 0)
+                    else:
+                        self.state.put(app)
+                        self.doubted.pop(app_id, None)
+            self._schedule_recheck(everything)
         except Exception as error:
             self.metrics.api_errors.inc()
             self.synced = self.synced and not everything
@@ -136,6 +151,16 @@ class Balancer:
             self.reload()
             self.metrics.reloads.inc()
         return True
+
+    def _schedule_recheck(self, resynced: bool) -> None:
+        """After a snapshot, apps still doubted (named by an event, missing from the API) are looked for again
+        in a later one, a few times with growing delays; then they are taken as deleted."""
+        if resynced:
+            self.doubted = {app_id: seen + 1 for app_id, seen in self.doubted.items()
+                            if app_id not in self.state.apps and seen + 1 < RECHECKS}
+        if self.doubted:
+            delay = RECHECK_DELAY * 2 ** min(self.doubted.values())
+            self.recheck_at = self.recheck_at or time.monotonic() + delay
 
     def _apply(self) -> None:
         try:

@@ -25,3 +25,12 @@ def test_a_template_haproxy_refuses_skips_only_its_app(tmp_path):
     written = (tmp_path / "haproxy.cfg").read_text()
     assert "good_10001" in written and "nonsense" not in written
     assert applier.apply(routing(app("/good", 10001, task("a", 31001)), broken))[0] == UNCHANGED
+
+
+def test_an_app_skipped_without_changing_the_config_is_reported_skipped(tmp_path):
+    applier = Applier(tmp_path / "haproxy.cfg", Edge(bind_addr="127.0.0.1"), None, check_config)
+    good = app("/good", 10001, task("a", 31001))
+    applier.apply(routing(good))
+    outcome, applied = applier.apply(routing(good, app("/bad", 10002, vhost="not a host!")))
+    assert outcome == UNCHANGED and [s.app_id for s in applied.skipped] == ["/bad"]
+    assert [s.app_id for s in applier.routing.skipped] == ["/bad"]  # what /_balalaika_skipped shows
