@@ -39,9 +39,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from cli.up import bin_path
@@ -61,6 +60,10 @@ from lb.resolver import Resolver
 from lb.state import AppsState
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests/ is not installed: its stand-in API server
+
+from tests.http_servers import Answer, answering  # noqa: E402
+
 APPS_FILE = ROOT / "tests/data/marathon/apps-1000-real-shaped.json"
 GROUP = "external"
 VERSION = "2026-11-27T00:00:00.000Z"
@@ -109,35 +112,8 @@ def snapshot(apps: list[dict], tasks_per_app: int, agents: int) -> bytes:
     return json.dumps({"apps": with_tasks}).encode()
 
 
-@contextmanager
-def http_server(answer: Callable[[str], tuple[int, bytes]]) -> Iterator[int]:
-    """A threaded HTTP server on a free loopback port answering GETs with `answer(path)`; yields its port."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            status, body = answer(self.path)
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def recorded_api(body: bytes) -> Callable[[str], tuple[int, bytes]]:
-    return lambda path: (200, body) if path == "/v2/apps?embed=apps.tasks" else (404, b"{}")
+def recorded_api(body: bytes) -> Answer:
+    return lambda path, _headers: (200, body) if path == "/v2/apps?embed=apps.tasks" else (404, b"{}")
 
 
 # ---- part 1: --dry -------------------------------------------------------------------------------------------
@@ -199,7 +175,7 @@ def haproxy_check(config: Path) -> float:
 def bench_dry_size(count: int, tasks_per_app: int, agents: int, runs: int, home: Path) -> None:
     body = snapshot(real_apps(count), tasks_per_app, agents)
     config = home / f"haproxy-{count}.cfg"
-    with http_server(recorded_api(body)) as port:
+    with answering(recorded_api(body)) as port:
         url = f"http://127.0.0.1:{port}"
         times, text = time_dry_process(url, config, runs)
     passes = []
@@ -474,7 +450,7 @@ def wait_unrouted(stack: Stack, app: dict, port: int, started: float, poll: floa
 @contextmanager
 def task_server(token: str) -> Iterator[int]:
     body = token.encode()
-    with http_server(lambda _path: (200, body)) as port:
+    with answering(lambda _path, _headers: (200, body)) as port:
         yield port
 
 

@@ -50,6 +50,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -563,14 +564,7 @@ def sdk_starts(host: str, client: docker.DockerClient, count: int, run: int) -> 
                                               ports={"8080/tcp": ("127.0.0.1", None)})
             container.start()
 
-    began = time.monotonic()
-    with ThreadPoolExecutor(count) as pool:
-        list(pool.map(one, range(count)))
-    took = time.monotonic() - began
-    running = len(client.api.containers(filters={"label": f"{ANCHOR_LABEL}=sdk", "status": "running"}))
-    if running != count:
-        raise BenchError(f"SDK: {running} of {count} containers running")
-    return took
+    return timed_starts(one, count, count, client, "sdk", "SDK")
 
 
 def docker_runs(host: str, client: docker.DockerClient, count: int, run: int) -> float:
@@ -579,13 +573,20 @@ def docker_runs(host: str, client: docker.DockerClient, count: int, run: int) ->
         return docker_cli(host, "run", "-d", "--name", f"bench-run-{run}-{index}", "--label", f"{ANCHOR_LABEL}=run",
                           "-p", "127.0.0.1::8080", IMAGE, "sh", "-c", ANCHOR_CMD)
 
+    return timed_starts(one, count, 8, client, "run", "docker run")
+
+
+def timed_starts(start: Callable[[int], object], count: int, workers: int, client: docker.DockerClient,
+                 label: str, what: str) -> float:
+    """Seconds for `count` calls of `start` on `workers` threads; raises unless as many containers labelled
+    `label` run afterwards."""
     began = time.monotonic()
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(one, range(count)))
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(start, range(count)))
     took = time.monotonic() - began
-    running = len(client.api.containers(filters={"label": f"{ANCHOR_LABEL}=run", "status": "running"}))
+    running = len(client.api.containers(filters={"label": f"{ANCHOR_LABEL}={label}", "status": "running"}))
     if running != count:
-        raise BenchError(f"docker run: {running} of {count} containers running")
+        raise BenchError(f"{what}: {running} of {count} containers running")
     return took
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from cli.up import bin_path
+from tests.http_servers import answering
 from tests.marathon_data import real_apps
 
 
@@ -28,26 +27,8 @@ def snapshot(tasks_per_app: int = 10) -> bytes:
 @pytest.fixture
 def recorded_api() -> Iterator[str]:
     body = snapshot()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200 if self.path.startswith("/v2/apps") else 404)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with answering(lambda path, _headers: (200 if path.startswith("/v2/apps") else 404, body)) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_dry_renders_every_real_shaped_app_into_a_valid_config(recorded_api, tmp_path):

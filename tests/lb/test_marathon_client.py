@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from launchers.process import free_port
 from lb.marathon import MarathonClient, MarathonUnavailable
+from tests.http_servers import answering
 
 APPS = b'{"apps": [{"id": "/web", "tasks": []}]}'
 EVENTS = (b"event: event_stream_attached\ndata: {\"eventType\": \"event_stream_attached\"}\n\n"
@@ -25,29 +24,14 @@ def api() -> Iterator[tuple[str, list[str]]]:
     asked: list[str] = []
     wanted = "Basic " + base64.b64encode(b"admin:secret").decode()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            asked.append(self.path)
-            if self.headers.get("Authorization") != wanted:
-                self.send_response(401)
-                self.end_headers()
-                return
-            body = EVENTS if self.path.startswith("/v2/events") else APPS
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(path: str, headers) -> tuple[int, bytes]:
+        asked.append(path)
+        if headers.get("Authorization") != wanted:
+            return 401, b""
+        return 200, EVENTS if path.startswith("/v2/events") else APPS
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", asked
-    finally:
-        server.shutdown()
-        server.server_close()
+    with answering(answer, content_type="text/plain") as port:
+        yield f"http://127.0.0.1:{port}", asked
 
 
 def test_a_dead_url_fails_over_to_the_next_and_the_live_one_goes_first(api):

@@ -1,37 +1,18 @@
 """The HAProxy fixture serves real traffic and answers its runtime API."""
 
-import http.server
-import threading
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
 from launchers.process import free_port
-
-
-class _Hello(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = b"hello from the backend"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+from tests.http_servers import answering
 
 
 @pytest.fixture
 def backend() -> Iterator[int]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with answering(lambda _path, _headers: (200, b"hello from the backend"), content_type="text/plain") as port:
+        yield port
 
 
 def test_request_served_through_haproxy_and_reload(haproxy_factory, backend: int, tmp_path) -> None:
