@@ -19,6 +19,7 @@ import requests
 from cli.client.context import Context, UsageError
 from cli.client.http import Api, Refused, Unreachable, brief, parse_sse
 from launchers.process import free_port
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,9 +97,7 @@ def test_refusals_carry_marathons_body_silence_and_web_pages_are_unreachable(ser
 def test_the_event_stream_delivers_and_closes_at_once(server: str) -> None:
     stream = Api(server).events(["deployment_success"])
     assert stream.alive
-    deadline = time.monotonic() + 5
-    while not (taken := stream.take()) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    taken = wait_for(stream.take, 5, "the event")
     assert taken == [{"eventType": "deployment_success", "id": "d1"}]
     started = time.monotonic()
     stream.close()
