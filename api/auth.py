@@ -2,10 +2,13 @@
 
 The file (``--auth-file``) looks like::
 
-    {"users":  [{"name": "ops", "password": "s3cret", "permissions": [{"prefix": "/", "level": "admin"}]}],
+    {"users":  [{"name": "ops", "passwordHash": "scrypt:32768:8:1$...",
+                 "permissions": [{"prefix": "/", "level": "admin"}]}],
      "tokens": [{"token": "ci-token", "name": "ci", "permissions": [{"prefix": "/ci", "level": "write"}]}]}
 
-``password`` may instead be ``passwordSha256`` (hex digest) so that the file need not hold clear text.
+``passwordHash`` is a salted scrypt hash: ``python -m api.passwords ops --level admin`` prints the entry
+(api/passwords.py). Older files with ``passwordSha256`` (unsalted hex digest) or ``password`` (clear text)
+still work; each such user is named in a warning at load until rehashed.
 Levels are ordered read < write < admin; a permission on ``/team`` covers ``/team`` and ``/team/...``.
 Without a file, auth is off (the local stack's default). Credentials are compared in constant time and
 never logged: only the principal's name is.
@@ -15,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import json
 import logging
@@ -25,6 +27,7 @@ from pathlib import Path
 from flask import Flask, g, request
 
 from api.errors import ApiError
+from api.passwords import StoredPassword, Verifier
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +68,17 @@ class AuthConfig:
     """Users and tokens read from the JSON file; raises ValueError for a malformed file."""
 
     def __init__(self, data: dict) -> None:
-        self.users: dict[str, tuple[str, str, Principal]] = {}
+        self.users: dict[str, Principal] = {}
         self.tokens: list[tuple[bytes, Principal]] = []
+        stored: dict[str, StoredPassword] = {}
         for user in data.get("users", []):
-            principal = Principal(user["name"], _permissions(user))
-            if "passwordSha256" in user:
-                self.users[user["name"]] = ("sha256", user["passwordSha256"].lower(), principal)
-            else:
-                self.users[user["name"]] = ("plain", user["password"], principal)
+            name = user["name"]
+            self.users[name] = Principal(name, _permissions(user))
+            stored[name] = StoredPassword.from_entry(user)
+            if stored[name].legacy:
+                log.warning("auth file: user %s has an unsalted %s; rehash it with "
+                            "`python -m api.passwords %s` and replace the entry", name, stored[name].kind, name)
+        self._passwords = Verifier(stored)
         for entry in data.get("tokens", []):
             self.tokens.append((entry["token"].encode(), Principal(entry.get("name", "token"), _permissions(entry))))
 
@@ -100,15 +106,7 @@ class AuthConfig:
             name, _, password = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError, ValueError):
             return None
-        entry = self.users.get(name)
-        if entry is None:
-            return None
-        kind, secret, principal = entry
-        if kind == "sha256":
-            ok = hmac.compare_digest(hashlib.sha256(password.encode()).hexdigest(), secret)
-        else:
-            ok = hmac.compare_digest(password.encode(), secret.encode())
-        return principal if ok else None
+        return self.users[name] if self._passwords.check(name, password) else None
 
 
 def _permissions(entry: dict) -> tuple[Permission, ...]:
