@@ -12,6 +12,7 @@ MAX_CONTENT_LENGTH       BALALAIKA_MAX_BODY          request body limit in bytes
 SERVICE_PORTS            BALALAIKA_SERVICE_PORTS     ``min-max`` range for servicePort 0, 10000-20000
 SERVICE_PORTS_HOST_TURN  -                           True: this host's workers assign service ports in turn (lock file)
 EVENT_HEARTBEAT          -                           seconds between SSE heartbeat comments, 15
+AUDIT_KEPT               -                           audit records kept (api/audit.py), 1000
 BACKEND                  -                           a ready backend object (tests); else one per worker
 =======================  ==========================  ==================================================================
 """
@@ -23,7 +24,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from api import auth, errors, metrics
+from api import audit, auth, errors, metrics
 from api.backend import init_backend
 from api.blueprints import apps, deployments, events, groups, info, openapi, queue, tasks
 
@@ -60,6 +61,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     errors.init_app(app)
     metrics.init_app(app)  # before auth, so that refused requests are counted too
     auth.init_app(app)
+    audit.init_app(app)
     init_backend(app)
     for module in (apps, tasks, deployments, groups, queue, events, info, openapi):
         app.register_blueprint(module.bp)

@@ -102,6 +102,8 @@ ENDPOINTS: dict[str, dict[str, tuple]] = {
     },
     "/v2/info": {"get": ("About this server", [], None, 200, {"type": "object"})},
     "/v2/leader": {"get": ("The scheduler leader", [], None, 200, {"type": "object"})},
+    "/v2/audit": {"get": ("Accepted writes, newest first (admin on /)", [_query("limit", "integer")], None, 200,
+                          {"type": "object"})},
     "/ping": {"get": ("Liveness", [], None, 200, None)},
     "/metrics": {"get": ("Prometheus metrics", [], None, 200, None)},
 }

@@ -10,6 +10,7 @@ Paths are built only in `framework.store.layout`, which documents the tree.
 """
 
 from framework.store.apps import DEFAULT_MAX_VERSIONS, AppChange, AppStore, NodeWrite
+from framework.store.audit import DEFAULT_AUDIT_KEPT, AuditStore
 from framework.store.connection import connect, digest_acl
 from framework.store.deployments import DeploymentStore
 from framework.store.errors import Conflict, NotFound, StoreError
@@ -25,8 +26,10 @@ from framework.store.tasks import TaskStore
 __all__ = [
     "AppChange",
     "AppStore",
+    "AuditStore",
     "Change",
     "Conflict",
+    "DEFAULT_AUDIT_KEPT",
     "DEFAULT_EVENTS_KEPT",
     "DEFAULT_MAX_VERSIONS",
     "DEFAULT_ROOT",

@@ -17,6 +17,9 @@
 <root>/events/evt-<seq>          recent events; the leader trims them to the newest DEFAULT_EVENTS_KEPT every
                                  few seconds (framework.scheduler.event_log)
 <root>/service-ports             the api's allocation of service ports, compare-and-set with the apps
+<root>/audit/audit-<seq>         the api's audit log, one accepted write each; trimmed by the api replica
+                                 whose record's sequence number is a multiple of AUDIT_TRIM_EVERY to the
+                                 newest N (framework.store.audit)
 ```
 
 Ids are flattened into one node name (`/group/app` -> `group_app`) so that an app is one node under
@@ -34,6 +37,7 @@ from framework.store.errors import StoreError
 DEFAULT_ROOT = "/balalaika"
 REQUEST_PREFIX = "req-"
 EVENT_PREFIX = "evt-"
+AUDIT_PREFIX = "audit-"
 
 # Marathon path segments: lowercase letters, digits, '-' and '.' (checked fully by framework.model).
 _SEGMENT = re.compile(r"^[a-z0-9.-]+$")
@@ -85,7 +89,8 @@ class Layout:
     @property
     def dirs(self) -> tuple[str, ...]:
         return (self.root, self.leader_dir, self.apps_dir, self.groups_dir, self.tasks_dir,
-                self.deployments_dir, self.queue_dir, self.failures_dir, self.requests_dir, self.events_dir)
+                self.deployments_dir, self.queue_dir, self.failures_dir, self.requests_dir, self.events_dir,
+                self.audit_dir)
 
     @property
     def leader_dir(self) -> str:
@@ -131,6 +136,10 @@ class Layout:
     def events_dir(self) -> str:
         return self._join("events")
 
+    @property
+    def audit_dir(self) -> str:
+        return self._join("audit")
+
     def app(self, app_id: str) -> str:
         return self._join("apps", encode_id(app_id))
 
@@ -169,3 +178,7 @@ class Layout:
     @property
     def event_prefix(self) -> str:
         return self._join("events", EVENT_PREFIX)
+
+    @property
+    def audit_prefix(self) -> str:
+        return self._join("audit", AUDIT_PREFIX)

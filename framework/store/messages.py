@@ -176,32 +176,37 @@ class EventStore:
 
         Readers cope with trimmed nodes: the Mirror skips an event deleted before it read it, and never
         reads a sequence number twice."""
-        future = self._nodes.client.handler.async_result()
-        events_dir = self._layout.events_dir
+        return trim_oldest_async(self._nodes, self._layout.events_dir, EVENT_PREFIX, keep, limit)
 
-        def listed(result: IAsyncResult) -> None:
-            try:
-                names = sorted((name for name in result.get() if name.startswith(EVENT_PREFIX)), key=sequence_of)
-                doomed = names[:max(0, len(names) - keep)][:limit]
-                batches = [doomed[start:start + EVENT_BATCH] for start in range(0, len(doomed), EVENT_BATCH)]
-                if not batches:
-                    future.set(0)
-                    return
-                commits = []
-                for batch in batches:
-                    tx = self._nodes.client.transaction()
-                    for name in batch:
-                        tx.delete(f"{events_dir}/{name}")
-                    commits.append((len(batch), tx.commit_async()))
-            except Exception as error:
-                future.set_exception(error)
+
+def trim_oldest_async(nodes: Nodes, directory: str, prefix: str, keep: int, limit: int | None) -> IAsyncResult:
+    """Deletes all but the newest `keep` sequential nodes named `prefix`<seq> under `directory`, at most
+    `limit` (None: all of them), without waiting; see `EventStore.trim_async`, which the audit log shares."""
+    future = nodes.client.handler.async_result()
+
+    def listed(result: IAsyncResult) -> None:
+        try:
+            names = sorted((name for name in result.get() if name.startswith(prefix)), key=sequence_of)
+            doomed = names[:max(0, len(names) - keep)][:limit]
+            batches = [doomed[start:start + EVENT_BATCH] for start in range(0, len(doomed), EVENT_BATCH)]
+            if not batches:
+                future.set(0)
                 return
-            tally = _Tally(len(commits), future)
-            for size, commit in commits:
-                commit.rawlink(functools.partial(tally.add, size))
+            commits = []
+            for batch in batches:
+                tx = nodes.client.transaction()
+                for name in batch:
+                    tx.delete(f"{directory}/{name}")
+                commits.append((len(batch), tx.commit_async()))
+        except Exception as error:
+            future.set_exception(error)
+            return
+        tally = _Tally(len(commits), future)
+        for size, commit in commits:
+            commit.rawlink(functools.partial(tally.add, size))
 
-        self._nodes.client.get_children_async(events_dir).rawlink(listed)
-        return future
+    nodes.client.get_children_async(directory).rawlink(listed)
+    return future
 
 
 class _Tally:

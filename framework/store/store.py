@@ -16,7 +16,8 @@ handed the shared `Nodes` (client, layout, helpers) and the other components it 
 * `deployments` (DeploymentStore): `deployments/<id>`;
 * `failures` (FailureStore) and `queue` (QueueStore): `failures/<app>` and `queue/<app>`;
 * `requests` (RequestStore): `requests/`, and the requests this instance took and did not finish;
-* `events` (EventStore): `events/`.
+* `events` (EventStore): `events/`;
+* `audit` (AuditStore): `audit/`, the api's record of accepted writes, trimmed by the replicas themselves.
 
 `service-ports` is the api's (api.serviceports), written as a `NodeWrite` in `apps.commit`; `leader/` and
 `leader-info` are `Leadership`'s. The Store itself keeps what belongs to the whole tree: its directories
@@ -29,6 +30,7 @@ from kazoo.client import KazooClient
 from kazoo.exceptions import NoNodeError
 
 from framework.store.apps import DEFAULT_MAX_VERSIONS, AppStore
+from framework.store.audit import DEFAULT_AUDIT_KEPT, AuditStore
 from framework.store.deployments import DeploymentStore
 from framework.store.groups import GroupStore
 from framework.store.layout import DEFAULT_ROOT, Layout
@@ -42,7 +44,8 @@ class Store:
     client shared by threads), except `requests`, whose bookkeeping is meant for the leader's single loop."""
 
     def __init__(self, client: KazooClient, root: str = DEFAULT_ROOT, *,
-                 max_versions: int = DEFAULT_MAX_VERSIONS, timeout: float = 30.0) -> None:
+                 max_versions: int = DEFAULT_MAX_VERSIONS, timeout: float = 30.0,
+                 audit_kept: int = DEFAULT_AUDIT_KEPT) -> None:
         self.nodes = Nodes(client, Layout(root), timeout)
         self.deployments = DeploymentStore(self.nodes)
         self.failures = FailureStore(self.nodes)
@@ -52,6 +55,7 @@ class Store:
         self.queue = QueueStore(self.nodes)
         self.requests = RequestStore(self.nodes)
         self.events = EventStore(self.nodes)
+        self.audit = AuditStore(self.nodes, audit_kept)
 
     @translated
     def ensure_layout(self) -> None:
