@@ -9,15 +9,20 @@ stop of its workers, and its SIGINT a quick one; we add nothing but a bounded gr
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
+from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
 from api.app_factory import create_app
 from api.blueprints.events import STOPPING
+from api.metrics import MULTIPROC_ENV
 
 
 class ApiServer(BaseApplication):
@@ -67,6 +72,30 @@ def end_event_streams_on_sigterm(worker: object) -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
+def private_metrics_dir() -> str:
+    """Sets PROMETHEUS_MULTIPROC_DIR to a fresh, empty directory of this server, where every worker writes
+    its request counters and a scrape sums them (api/metrics.py); removed when the master exits (workers
+    inherit the exit hook, hence the pid check). Call before anything imports prometheus_client."""
+    path = tempfile.mkdtemp(prefix="balalaika-api-metrics-")
+    os.environ[MULTIPROC_ENV] = path
+    owner = os.getpid()
+
+    def remove() -> None:
+        if os.getpid() == owner:
+            shutil.rmtree(path, ignore_errors=True)
+
+    atexit.register(remove)
+    return path
+
+
+def forget_dead_worker(server: object, worker: Any) -> None:
+    """gunicorn's child_exit hook (in the master): prometheus_client's bookkeeping for a worker that exited.
+    Its counters stay in the sums, so they never go backwards."""
+    from prometheus_client import multiprocess  # only now: after private_metrics_dir, as api/metrics.py explains
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
@@ -88,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         "accesslog": None,  # access logs would carry Authorization-bearing URLs of some clients
         "proc_name": "balalaika-api",
         "post_worker_init": end_event_streams_on_sigterm,
+        "child_exit": forget_dead_worker,
     }
+    private_metrics_dir()
     ApiServer(options, config).run()
     return 0
 

@@ -7,7 +7,6 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from api import auth
 from api.backend import backend
 from api.errors import ApiError
-from api.metrics import state_lines
 from framework.model import defaults
 
 bp = Blueprint("info", __name__)
@@ -80,20 +79,15 @@ def info() -> Response:
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    """Prometheus text format.
+    """Prometheus text format (api/metrics.py).
 
-    Request series (``balalaika_api_requests_total``, ``balalaika_api_request_duration_seconds``) are
-    per gunicorn worker: each worker counts the requests it served and labels them ``worker=<pid>``, and a
-    scrape is answered by whichever worker accepts it, so it carries that worker's series only. Aggregate
-    in the query, ``sum by (job) (rate(balalaika_api_requests_total[5m]))`` (or ``sum without (worker)``);
-    a worker's series goes stale between the scrapes it answers and restarts at zero with a new pid, which
-    ``rate`` treats as a new series. State gauges (apps, tasks by state, deployments, queue) come from the
-    ZooKeeper mirror and are the same whichever worker answers: aggregate them with ``max``, not ``sum``.
+    Request series (``balalaika_api_requests_total``, ``balalaika_api_request_duration_seconds``) are the
+    sums over every gunicorn worker of this server, whichever worker answers the scrape; they reset only
+    when the server restarts. State gauges (apps, tasks by state, deployments, queue) come from the
+    ZooKeeper mirror: with several api servers, aggregate them with ``max``, not ``sum``.
     """
     auth.require("read")
-    lines = current_app.extensions["balalaika.metrics"].render()
-    lines += state_lines(backend().snapshot())
-    return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
+    return current_app.extensions["balalaika.metrics"].exposition()
 
 
 def _port() -> int | None:
