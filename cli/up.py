@@ -152,6 +152,11 @@ class Stack:
         return self.args.master or f"127.0.0.1:{self.args.mesos_port}"
 
     @property
+    def scheduler_metrics_ports(self) -> tuple[int, int]:
+        """The two schedulers' metrics ports: --scheduler-metrics-port and the next one."""
+        return self.args.scheduler_metrics_port, self.args.scheduler_metrics_port + 1
+
+    @property
     def edge_url(self) -> str:
         return "http://127.0.0.1" + ("" if self.args.http_port == 80 else f":{self.args.http_port}")
 
@@ -203,6 +208,9 @@ class Stack:
         listeners = [preflight.Listener(args.api_port, "the API", "--api-port"),
                      preflight.Listener(args.http_port, "the edge's virtual hosts", "--http-port"),
                      preflight.Listener(args.stats_port, "HAProxy's stats", "--stats-port")]
+        if args.scheduler_metrics_port:
+            listeners += [preflight.Listener(port, f"scheduler-{n}'s metrics", "--scheduler-metrics-port")
+                          for n, port in enumerate(self.scheduler_metrics_ports, 1)]
         if args.appid_port:
             listeners.append(preflight.Listener(args.appid_port, "the edge's app-id routing", "--appid-port"))
         if self.plan.zookeeper:
@@ -230,8 +238,10 @@ class Stack:
                    lambda: http_ok(f"{self.api_url}/ping"))
         scheduler = [bin_path("balalaika-scheduler"), "--master", self.master, "--zk", self.zk_hosts,
                      "--hostname", "127.0.0.1", "--port", str(self.args.api_port)]
-        self._part("scheduler-1", scheduler, lambda: http_ok(f"{self.api_url}/v2/leader"))
-        self._part("scheduler-2", scheduler, lambda: True)  # the hot standby: alive is all it can show
+        first, second = ([["--metrics-port", str(port)] for port in self.scheduler_metrics_ports]
+                         if self.args.scheduler_metrics_port else ([], []))
+        self._part("scheduler-1", scheduler + first, lambda: http_ok(f"{self.api_url}/v2/leader"))
+        self._part("scheduler-2", scheduler + second, lambda: True)  # the hot standby: alive is all it can show
         self._start_edge()
 
     def _step(self) -> None:
@@ -333,9 +343,13 @@ class Stack:
             f"  API (Marathon v2)   {self.api_url}    curl {self.api_url}/v2/apps",
             f"  edge (HAProxy)      {self.edge_url}    curl -H 'Host: web.localhost' {self.edge_url}/",
             f"  HAProxy stats       http://127.0.0.1:{args.stats_port}/haproxy?stats",
+            f"  API metrics         {self.api_url}/metrics",
             f"  Mesos master        {_master_url(self.master)}",
             f"  ZooKeeper           {self.zk_hosts}",
         ]
+        if args.scheduler_metrics_port:
+            urls = [f"http://127.0.0.1:{port}/metrics" for port in self.scheduler_metrics_ports]
+            lines.append(f"  scheduler metrics   {urls[0]} and {urls[1]} (the standby's)")
         if self.docker_host:
             whose = "private daemon" if self.plan.docker == "private" else "your daemon"
             image = f"{STACK_IMAGE}{' just imported' if self.image_imported else ''}"
@@ -405,6 +419,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     ports.add_argument("--stats-port", type=int, default=9090, help="HAProxy's stats (default %(default)s)")
     ports.add_argument("--appid-port", type=int, default=9091,
                        help="the edge's X-Marathon-App-Id routing; 0 disables (default %(default)s)")
+    ports.add_argument("--scheduler-metrics-port", type=int, default=9095,
+                       help="the schedulers' Prometheus metrics, on this port and the next; 0 disables "
+                            "(default %(default)s)")
     ports.add_argument("--mesos-port", type=int, default=5050, help="mesos-local's master (default %(default)s)")
     ports.add_argument("--zk-port", type=int, default=2181, help="ZooKeeper (default %(default)s)")
     ports.add_argument("--service-ports", type=port_range, default="10000-20000",

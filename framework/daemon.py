@@ -3,6 +3,9 @@
 A standby waits in the election with its ZooKeeper session open, so it takes over within the session
 timeout of a leader that dies. SIGTERM stops a leader without tearing the framework down: its tasks keep
 running and the next leader re-subscribes with the same framework id.
+
+With ``--metrics-port`` every scheduler, standbys too, serves Prometheus metrics at ``/metrics`` there
+(framework.scheduler.metrics): its leader gauge tells the leader from the standbys.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from pathlib import Path
 from framework.executors import ExecutorSettings
 from framework.mesos import DriverAborted, MesosConnection, install_signal_handlers
 from framework.scheduler.loop import Scheduler, SchedulerConfig
+from framework.scheduler.metrics import SchedulerMetrics
 from framework.store import Leadership, Mirror, Store, connect
+from framework.store.timing import time_requests
 
 log = logging.getLogger("balalaika.scheduler")
 
@@ -55,6 +60,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="cpus reserved once per executor (one per app configuration and agent)")
     parser.add_argument("--executor-mem", type=float, default=ExecutorSettings.mem,
                         help="mem (MB) reserved once per executor")
+    parser.add_argument("--metrics-port", type=int, default=None,
+                        help="serve Prometheus metrics at /metrics on this port (default: not served)")
+    parser.add_argument("--metrics-host", default="127.0.0.1", help="address the metrics port listens on")
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -68,6 +76,8 @@ class Daemon:
         self.scheduler: Scheduler | None = None
         auth = tuple(args.zk_auth.split(":", 1)) if args.zk_auth else None
         self.client = connect(args.zk, auth=auth, timeout=args.zk_session_timeout)
+        self.metrics = SchedulerMetrics()
+        time_requests(self.client, self.metrics.zookeeper_operation)
         self.store = Store(self.client, args.zk_root)
         self.store.ensure_layout()
         # The loop reads apps, deployments and failures from the mirror; it keeps the task records in memory
@@ -75,6 +85,8 @@ class Daemon:
         self.mirror = Mirror(self.client, args.zk_root, tasks=False, events=False)
         identity = {"id": str(uuid.uuid4()), "host": args.hostname, "port": args.port}
         self.leadership = Leadership(self.client, args.zk_root, identity)
+        self.metrics.leading(lambda: self.leadership.is_leader)
+        self.metrics_server = self.metrics.serve(args.metrics_port, args.metrics_host) if args.metrics_port else None
         self.config = SchedulerConfig(name=args.name, role=args.role, user=args.user, hostname=args.hostname,
                                       failover_timeout=args.failover_timeout, launch_timeout=args.launch_timeout,
                                       reconcile_interval=args.reconcile_interval,
@@ -97,7 +109,7 @@ class Daemon:
 
     def lead(self) -> None:
         log.info("elected leader")
-        self.scheduler = Scheduler(self.store, self.mirror, self._connect_mesos, self.config)
+        self.scheduler = Scheduler(self.store, self.mirror, self._connect_mesos, self.config, metrics=self.metrics)
         try:
             self.scheduler.run(lambda: not self.stopping.is_set() and self.leadership.is_leader)
         finally:
@@ -110,6 +122,8 @@ class Daemon:
             self.leadership.run(self.lead)
             self.stopping.wait(1.0)  # session lost or election interrupted: pause, then contend again
         self.mirror.stop()
+        if self.metrics_server is not None:
+            self.metrics_server.shutdown()
         self.client.stop()
         self.client.close()
         return 0

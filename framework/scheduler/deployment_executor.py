@@ -37,6 +37,7 @@ from framework.deploy.progress import ROLLBACK_OF, PlanDecision, decide, failed_
 from framework.deploy.taskstate import RUNNING, is_current
 from framework.scheduler.known_tasks import KnownTasks
 from framework.scheduler.launch_queue import LaunchQueue
+from framework.scheduler.metrics import SchedulerMetrics
 from framework.scheduler.readiness import ReadinessProber, ReadinessResult, readiness_url
 from framework.store import AppChange, AppStore, Conflict, DeploymentStore, NotFound, StoreError
 
@@ -56,7 +57,7 @@ class DeploymentExecutor:
 
     def __init__(self, plans: DeploymentStore, apps: AppStore, tasks: KnownTasks, launches: LaunchQueue, *,
                  kill: Callable[[str, float], None], record_event: Callable[[dict, float], None],
-                 prober: ReadinessProber | None) -> None:
+                 prober: ReadinessProber | None, metrics: SchedulerMetrics | None = None) -> None:
         self._plans = plans
         self._apps = apps
         self._tasks = tasks
@@ -64,6 +65,7 @@ class DeploymentExecutor:
         self._kill = kill
         self._record_event = record_event
         self._prober = prober
+        self._metrics = metrics or SchedulerMetrics()
         self._announced: dict[str, tuple[int, list[str]]] = {}  # plan id -> (announced step, its apps)
         self._held: dict[str, float] = {}  # app id -> until when convergence leaves it alone
         self._closed: set[str] = set()  # plans we finished or failed (a stale mirror may still show them)
@@ -108,6 +110,8 @@ class DeploymentExecutor:
     def _announce(self, plan: Mapping[str, Any], now: float) -> None:
         if self._announced.get(plan["id"], (None,))[0] == plan["currentStep"]:
             return
+        if plan["id"] not in self._announced:
+            self._metrics.deployment_started()
         self._announced[plan["id"]] = (plan["currentStep"], list(plan["affectedApps"]))
         log.info("deployment %s (%s): step %d of %d %s", plan["id"], plan.get("kind", "deploy"),
                  plan["currentStep"], plan["totalSteps"],
@@ -122,6 +126,7 @@ class DeploymentExecutor:
                 continue
             self._hold(app_ids, now)
             log.info("deployment %s was cancelled; no longer acting on it", plan_id)
+            self._metrics.deployment_failed(cancelled=True)
             self._record_event({"eventType": "deployment_failed", "id": plan_id, "reason": "cancelled"}, now)
 
     def _hold(self, app_ids: list[str], now: float) -> None:
@@ -148,6 +153,7 @@ class DeploymentExecutor:
             self._close(plan["id"], delete=True)
             self._record_event({"eventType": "deployment_success", "id": plan["id"], "plan": advanced}, now)
             log.info("deployment %s finished", plan["id"])
+            self._metrics.deployment_finished()
             return
         try:
             self._plans.put(advanced, expected_version=version)
@@ -169,6 +175,7 @@ class DeploymentExecutor:
         self._record_event({"eventType": "deployment_step_failure", "plan": dict(plan),
                             "currentStep": current_step(plan), "reason": reason}, now)
         self._close(plan["id"], delete=rollback is None)  # the rollback's transaction deleted it
+        self._metrics.deployment_failed()
         if rollback is not None:
             self._hold(plan["affectedApps"], now)
         self._record_event({"eventType": "deployment_failed", "id": plan["id"], "plan": dict(plan),

@@ -36,6 +36,7 @@ from framework.scheduler.kills import TaskKiller
 from framework.scheduler.known_tasks import KnownTasks
 from framework.scheduler.launch_queue import LaunchQueue
 from framework.scheduler.launching import agent_attributes, placements, plan_launches
+from framework.scheduler.metrics import SchedulerMetrics
 from framework.scheduler.readiness import ReadinessProber, ReadinessResult
 from framework.store import Store
 from framework.timeutil import format_ts
@@ -90,12 +91,14 @@ class Scheduler:
     """Runs while this process leads; `run` returns when `keep_running()` turns False."""
 
     def __init__(self, store: Store, mirror: Any, connect: Callable[[dict, Callable[[object], None]], Any],
-                 config: SchedulerConfig, clock: Callable[[], float] = time.time) -> None:
+                 config: SchedulerConfig, clock: Callable[[], float] = time.time,
+                 metrics: SchedulerMetrics | None = None) -> None:
         self.store = store
         self.mirror = mirror
         self.connect = connect
         self.config = config
         self.clock = clock
+        self.metrics = metrics or SchedulerMetrics()  # counted here and by the deployment executor
         self.events: queue.Queue = queue.Queue()
         self.desired_changed = False  # the mirror reported a change of apps, plans or failures
         self.connection: Any = None
@@ -112,7 +115,7 @@ class Scheduler:
                                  lambda task_id: self.connection.kill(task_id), config.kill_retry)
         self.deployments = DeploymentExecutor(store.deployments, store.apps, self.tasks, self.launches,
                                               kill=self.killer.kill, record_event=self.event_log.record,
-                                              prober=ReadinessProber(self.events.put))
+                                              prober=ReadinessProber(self.events.put), metrics=self.metrics)
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -224,6 +227,7 @@ class Scheduler:
     def _on_status(self, update: mesos.StatusUpdate, now: float) -> None:
         status = update.status
         task_id = update.task_id
+        self.metrics.status_update(update.state)
         self.reconciliation.awaiting.discard(task_id)
         record = self.tasks.get(task_id)
         if record is None:
@@ -272,6 +276,7 @@ class Scheduler:
         demands = self.launches.demands(self.mirror.snapshot().apps, now)
         if not self.reconciliation.done or not demands:
             self.connection.decline(offer_ids, self.config.decline_seconds)
+            self.metrics.offers(len(offers), declined=len(offers), used=0)
             self.offers_wanted = False  # the long filters must be lifted by a REVIVE once demand appears
             return
         current = placements(self.tasks.records(), self.agents)
@@ -279,13 +284,17 @@ class Scheduler:
                               executors=self.config.executors)
         self.launches.record_reasons(batch.reasons)
         written = self.tasks.write_new(batch.records)
+        used = launched = 0
         for offer_id, task_infos in batch.task_infos_by_offer.items():
             ready = [info for info in task_infos if info["task_id"]["value"] in written]
             if ready:
                 self.connection.accept(offer_id, ready, self.config.pending_refuse_seconds)
+                used, launched = used + 1, launched + len(ready)
             else:
                 self.connection.decline([offer_id], self.config.pending_refuse_seconds)
         self.launches.launched(batch.launched)
+        self.metrics.offers(len(offers), declined=len(offers) - used, used=used)
+        self.metrics.launched(launched)
         if batch.unused_offer_ids:
             self.connection.decline(batch.unused_offer_ids, self.config.pending_refuse_seconds)
 

@@ -49,7 +49,8 @@ class Up:
         service_ports, task_ports = free_port_block(20), free_port_block(300)
         flags = ["--state-dir", str(state), "--api-port", str(free_port()), "--mesos-port", str(free_port()),
                  "--zk-port", str(free_port()), "--http-port", str(free_port()), "--stats-port", str(free_port()),
-                 "--appid-port", str(free_port()), "--service-ports", f"{service_ports}-{service_ports + 19}",
+                 "--appid-port", str(free_port()), "--scheduler-metrics-port", str(free_port_block(2)),
+                 "--service-ports", f"{service_ports}-{service_ports + 19}",
                  "--task-ports", f"{task_ports}-{task_ports + 299}", "--docker-bridge", f"bup{slot}",
                  "--docker-cidr", f"198.19.{slot}.1/24", *extra]
         return cls(state, flags)
@@ -157,6 +158,7 @@ def test_up_serves_the_web_example_through_the_edge_and_brings_it_back(tmp_path:
         for label in ("API (Marathon v2)", "edge (HAProxy)", "HAProxy stats", "Mesos master", "ZooKeeper", "logs"):
             assert label in up.output
         assert f"curl -H 'Host: web.localhost' http://127.0.0.1:{up.edge_port}/" in up.output
+        assert "balalaika_scheduler_leader" in requests.get(up.banner_value("scheduler metrics"), timeout=10).text
         assert "came back" not in up.output
         assert f"image {STACK_IMAGE} just imported" in up.output  # a new private daemon lacks it
         docker_host = up.banner_value("Docker")
