@@ -4,6 +4,11 @@ gunicorn forks workers from a master; a kazoo client (its threads and socket) mu
 the connection is made lazily by the first request of each process (checked by pid) and never at import
 time or in the master. Reads are served from the Mirror's in-memory snapshot; after a write we wait
 (briefly, bounded) for the Mirror to show it, so a client reading right after its own write sees it.
+
+While ZooKeeper is unreachable the mirror keeps serving its last view, but whatever needs ZooKeeper
+itself (every write) is refused with 503 at once when the client knows the connection is down, and after
+`write_timeout` when it does not know yet (a frozen server is noticed only after 2/3 of the session
+timeout): a client gets a clear answer within 2 s instead of a request hung for the outage.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from flask import Flask, current_app
 from api import serviceports
 from api.errors import ApiError
 from framework.store import Mirror, Snapshot, Store, StoreError, connect
+from framework.store.connection import is_connected
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +33,8 @@ class Backend:
     """The store and mirror of this process, (re)created after a fork."""
 
     def __init__(self, hosts: str, root: str, *, timeout: float = 10.0, auth: tuple[str, str] | None = None,
-                 visible_timeout: float = 2.0, load_timeout: float = 60.0, host_turn: bool = True) -> None:
+                 visible_timeout: float = 2.0, load_timeout: float = 60.0, host_turn: bool = True,
+                 write_timeout: float = 1.5) -> None:
         self.hosts = hosts
         self.root = root
         self.timeout = timeout
@@ -35,6 +42,7 @@ class Backend:
         self.visible_timeout = visible_timeout
         self.host_turn = host_turn  # port-assigning writes of this host's workers take turns (serviceports.Turn)
         self.load_timeout = load_timeout  # the mirror's first load: ~11,000 nodes take seconds on a busy host
+        self.write_timeout = write_timeout  # the longest wait for one ZooKeeper answer (UNAVAILABLE above it)
         self._lock = threading.Lock()
         self._changed = threading.Condition()
         self._pid: int | None = None
@@ -51,11 +59,11 @@ class Backend:
             if self._pid == os.getpid() and self._mirror is not None:
                 return
             try:
-                client = connect(self.hosts, timeout=self.timeout, auth=self.auth)
+                client = connect(self.hosts, timeout=self.timeout, auth=self.auth, wait_timeout=self.write_timeout)
             except StoreError as error:
                 log.error("ZooKeeper unavailable: %s", error)
                 raise ApiError(503, "ZooKeeper is not reachable") from None
-            store = Store(client, self.root)
+            store = Store(client, self.root, timeout=self.write_timeout)
             mirror = Mirror(client, self.root)
             mirror.subscribe(self._on_change)
             try:
@@ -80,8 +88,11 @@ class Backend:
 
     @property
     def store(self) -> Store:
+        """The store, for what must reach ZooKeeper itself; 503 at once while the connection is down."""
         self._ensure()
-        assert self._store is not None
+        assert self._store is not None and self._client is not None
+        if not is_connected(self._client):
+            raise unavailable()
         return self._store
 
     @property
@@ -119,12 +130,18 @@ class Backend:
             client.close()
 
 
+def unavailable() -> ApiError:
+    """The 503 of a request that needs ZooKeeper while it cannot be reached (nothing was written)."""
+    return ApiError(503, "ZooKeeper is not reachable: the change was not made; please retry later")
+
+
 def init_backend(app: Flask) -> None:
     """Puts the backend of app.config (BACKEND, or one for ZK_HOSTS/ZK_ROOT) into app.extensions."""
     backend = app.config.get("BACKEND")
     if backend is None and app.config.get("ZK_HOSTS"):
         backend = Backend(app.config["ZK_HOSTS"], app.config["ZK_ROOT"],
                           visible_timeout=float(app.config["WRITE_VISIBLE_TIMEOUT"]),
+                          write_timeout=float(app.config.get("ZK_WRITE_TIMEOUT", 1.5)),
                           host_turn=bool(app.config["SERVICE_PORTS_HOST_TURN"]))
     app.extensions["balalaika.backend"] = backend
 

@@ -219,7 +219,7 @@ def _post_events(be: Backend, apps: list[dict]) -> None:
             be.store.events.append({"eventType": "api_post_event", "timestamp": app["version"],
                                     "clientIp": request.remote_addr, "uri": request.path,
                                     "appDefinition": marathon_view(app)})
-        except StoreError as error:
+        except (StoreError, ApiError) as error:  # the write is done: its event is not worth a failed answer
             log.warning("could not record api_post_event for %s: %s", app["id"], error)
 
 

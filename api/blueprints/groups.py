@@ -116,7 +116,10 @@ def _flatten(group: Mapping) -> tuple[dict[str, dict], list[dict]]:
 def _save_groups(groups: list[dict]) -> None:
     """Explicit group nodes (best effort, after the apps' transaction: they only carry dependencies), then
     read-your-writes as for apps: this worker's mirror shows them before the answer goes out."""
-    store = backend().store
+    try:
+        store = backend().store
+    except ApiError:  # ZooKeeper went away after the apps' transaction: group nodes are best effort
+        return
     saved: dict[str, str] = {}
     for group in groups:
         if group["id"] == "/":
@@ -199,8 +202,8 @@ def delete_group(group_id: str = "/") -> Response:
     if group_id not in group_ids(snap):
         raise group_not_found(group_id)
     targets = {app_id: None for app_id in snap.apps if under(app_id, group_id)}
-    plan = deploy(backend(), targets, force=params.flag("force"))
     store = backend().store
+    plan = deploy(backend(), targets, force=params.flag("force"))
     for explicit in sorted(snap.groups, reverse=True):
         if under(explicit, group_id) or explicit == group_id:
             try:

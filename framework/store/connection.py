@@ -1,9 +1,23 @@
-"""Opening a kazoo client the way Balalaika wants it: retry as a value, optional digest ACLs."""
+"""Opening a kazoo client the way Balalaika wants it: retry as a value, optional digest ACLs, and for a
+client that answers people (the api) a bound on every wait for ZooKeeper.
+
+Why the bound: kazoo's synchronous calls (and `transaction().commit()`) wait for the answer without a
+timeout, and while the connection is down kazoo queues requests until it comes back. A frozen server
+(SIGSTOP, a partition) is noticed only after two thirds of the session timeout. So an api write hung for
+as long as ZooKeeper was away; with `wait_timeout` it fails with StoreError instead.
+
+Sleeps are `time.sleep` as looked up when the client is made, not kazoo's defaults bound at its import:
+an api worker under gevent is monkey-patched after kazoo was imported, and kazoo's reconnect backoff
+(up to 5 s) with the original sleep froze every request of the worker, reads included, for the outage.
+"""
 
 from __future__ import annotations
 
+import time
+
 from kazoo.client import KazooClient
-from kazoo.handlers.threading import KazooTimeoutError
+from kazoo.handlers.threading import AsyncResult, KazooTimeoutError, SequentialThreadingHandler
+from kazoo.protocol.states import KazooState
 from kazoo.retry import KazooRetry
 from kazoo.security import ACL, make_digest_acl
 
@@ -12,12 +26,50 @@ from framework.store.errors import StoreError
 
 def connection_retry() -> KazooRetry:
     """Reconnect forever with capped backoff: a scheduler or api replica outlives a ZooKeeper outage."""
-    return KazooRetry(max_tries=-1, delay=0.1, backoff=2, max_delay=5, ignore_expire=False)
+    return KazooRetry(max_tries=-1, delay=0.1, backoff=2, max_delay=5, ignore_expire=False, sleep_func=time.sleep)
 
 
-def command_retry() -> KazooRetry:
+def command_retry(deadline: float = 15.0) -> KazooRetry:
     """Retry idempotent commands (reads, create-or-set) across short connection losses, not forever."""
-    return KazooRetry(max_tries=5, delay=0.1, backoff=2, max_delay=2, deadline=15)
+    return KazooRetry(max_tries=5, delay=0.1, backoff=2, max_delay=2, deadline=deadline, sleep_func=time.sleep)
+
+
+class _Handler(SequentialThreadingHandler):
+    """kazoo's threading handler with the sleep of now (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sleep_func = time.sleep
+
+
+class _BoundedResult(AsyncResult):
+    """A kazoo future whose "wait forever" waits `bound` seconds, then raises KazooTimeoutError."""
+
+    def __init__(self, handler: SequentialThreadingHandler, bound: float) -> None:
+        super().__init__(handler)
+        self.bound = bound
+
+    def get(self, block: bool = True, timeout: float | None = None) -> object:
+        return super().get(block, self.bound if timeout is None else timeout)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return super().wait(self.bound if timeout is None else timeout)
+
+
+class _BoundedHandler(_Handler):
+    """kazoo's threading handler, making futures that never wait longer than `bound`."""
+
+    def __init__(self, bound: float) -> None:
+        super().__init__()
+        self.bound = bound
+
+    def async_result(self) -> _BoundedResult:
+        return _BoundedResult(self, self.bound)
+
+
+def is_connected(client: KazooClient) -> bool:
+    """Whether the client has a live connection now (not SUSPENDED while reconnecting, nor LOST)."""
+    return client.state == KazooState.CONNECTED
 
 
 def digest_acl(auth: tuple[str, str]) -> list[ACL]:
@@ -30,18 +82,22 @@ def digest_acl(auth: tuple[str, str]) -> list[ACL]:
     return [make_digest_acl(user, password, all=True)]
 
 
-def connect(hosts: str, *, timeout: float = 10.0, auth: tuple[str, str] | None = None) -> KazooClient:
+def connect(hosts: str, *, timeout: float = 10.0, auth: tuple[str, str] | None = None,
+            wait_timeout: float | None = None) -> KazooClient:
     """A started KazooClient on `hosts` ("h1:2181,h2:2181/optional/chroot").
 
     `timeout` is both the session timeout asked of ZooKeeper and how long to wait for the first
     connection. With `auth=(user, password)` the client authenticates with digest and every node it
-    creates carries `digest_acl(auth)`. Raises StoreError when no server answers in time.
+    creates carries `digest_acl(auth)`. With `wait_timeout`, no call waits longer than that for an
+    answer (KazooTimeoutError, which the store turns into StoreError) and retries stop after it.
+    Raises StoreError when no server answers in time.
     """
     client = KazooClient(
         hosts=hosts,
         timeout=timeout,
+        handler=_BoundedHandler(wait_timeout) if wait_timeout is not None else _Handler(),
         connection_retry=connection_retry(),
-        command_retry=command_retry(),
+        command_retry=command_retry() if wait_timeout is None else command_retry(wait_timeout),
         auth_data=[("digest", f"{auth[0]}:{auth[1]}")] if auth else None,
         default_acl=digest_acl(auth) if auth else None,
     )

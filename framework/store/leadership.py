@@ -3,7 +3,9 @@
 State semantics (kazoo.protocol.states): while the connection is SUSPENDED the lock may already be
 another's, so `is_leader` turns False at once and the leader must stop issuing Mesos calls; it turns True
 again if the same session reconnects (the lock node survived). On LOST the session and its lock are gone:
-the leader steps down for good (`wait_stepped_down` returns) and `on_elected` must return.
+the leader steps down for good (`wait_stepped_down` returns) and `on_elected` must return. A StoreError
+escaping `on_elected` (ZooKeeper unavailable mid-term) ends the term, not the process: `run` returns and
+the caller contends again.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from kazoo.exceptions import KazooException, NodeExistsError, NoNodeError
 from kazoo.protocol.states import KazooState
 
 from framework.store.codec import decode, encode
+from framework.store.errors import StoreError
 from framework.store.layout import DEFAULT_ROOT, Layout
 
 log = logging.getLogger(__name__)
@@ -96,6 +99,11 @@ class Leadership:
         log.info("elected leader: %s", self.identity)
         try:
             on_elected()
+        except StoreError as error:
+            # ZooKeeper unreachable (or refusing): a leader that cannot record what it does must not act.
+            # Ending the term stops launches and kills but leaves the tasks running (on_elected tears nothing
+            # down); whoever leads next, this process included once ZooKeeper answers, reads them back.
+            log.warning("stepping down, ZooKeeper unavailable: %s", error)
         finally:
             self._elected = False
             self._stepped_down.set()

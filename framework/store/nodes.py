@@ -152,13 +152,13 @@ class Nodes:
         return True
 
     def commit(self, transaction: Any, described: list[str]) -> list[Any]:
-        """Commits a multi-op whose operations `described` names in order; raises Conflict / NotFound /
-        StoreError naming the operation that failed. Not retried: a connection lost during commit leaves the
-        outcome unknown."""
+        """Commits a multi-op whose operations `described` names in order, waiting `timeout` at most; raises
+        Conflict / NotFound / StoreError naming the operation that failed. Not retried: a connection lost (or
+        no answer) during commit leaves the outcome unknown."""
         try:
-            results = transaction.commit()
-        except (ConnectionLoss, SessionExpiredError) as error:
-            raise StoreError(f"{described[0]}: connection lost during commit, outcome unknown; "
+            results = transaction.commit_async().get(timeout=self.timeout)
+        except (ConnectionLoss, SessionExpiredError, KazooTimeoutError) as error:
+            raise StoreError(f"{described[0]}: connection lost or no answer during commit, outcome unknown; "
                              "re-read before retrying") from error
         for result, what in zip(results, described, strict=True):
             if isinstance(result, Exception) and not isinstance(result, RolledBackError):
