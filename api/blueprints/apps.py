@@ -11,10 +11,10 @@ from api import auth, params
 from api.appupdate import is_rollback, merge, without_generated
 from api.backend import backend
 from api.errors import ApiError, app_not_found, not_valid
+from api.group_changes import deploy
 from api.listing import FragmentCache
 from api.selectors import label_selector
 from api.views import deployment_answer, render_apps
-from api.writes import deploy
 from framework.model import ValidationError, marathon_view, normalize_app
 from framework.model.paths import problems, resolve
 from framework.store import NotFound, Snapshot, StoreError

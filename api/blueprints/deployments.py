@@ -9,8 +9,8 @@ from flask import Blueprint, Response, jsonify
 from api import auth, params
 from api.backend import backend
 from api.errors import ApiError
+from api.group_changes import deploy
 from api.views import deployment_answer
-from api.writes import deploy
 from framework.deploy.plan import to_marathon_json
 from framework.store import NotFound, StoreError
 

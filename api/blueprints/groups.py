@@ -14,8 +14,8 @@ from flask import Blueprint, Response, jsonify
 from api import auth, params
 from api.backend import backend
 from api.errors import ApiError, group_not_found, not_valid
+from api.group_changes import deploy
 from api.views import deployment_answer, render_apps
-from api.writes import deploy
 from framework.model import ValidationError, normalize_group
 from framework.model.paths import parent, problems, resolve, segments
 from framework.store import Conflict, NotFound, Snapshot, StoreError

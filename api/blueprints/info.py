@@ -26,10 +26,21 @@ def leader_address(leader: object) -> str | None:
     return str(leader) if leader else None
 
 
+# /ping's representations, the first for clients that accept anything (or say nothing), as Marathon offers them.
+PING_TYPES = ("text/plain", "text/html", "application/json")
+
+
 @bp.get("/ping")
 def ping() -> Response:
-    """Liveness: answers without touching ZooKeeper, as Marathon's does."""
-    return Response("pong\n", mimetype="text/plain")
+    """Liveness: answers without touching ZooKeeper, as Marathon's does, in the type the client prefers:
+    the JSON string ``"pong"`` for ``application/json`` (deployment tools parse it), ``pong`` as text
+    otherwise, and 204 without a body for a client that accepts none of these."""
+    if not request.accept_mimetypes:
+        return Response("pong", mimetype="text/plain")
+    chosen = request.accept_mimetypes.best_match(PING_TYPES)
+    if chosen is None:
+        return Response(status=204)
+    return Response('"pong"' if chosen == "application/json" else "pong", mimetype=chosen)
 
 
 @bp.get("/v2/leader")

@@ -16,8 +16,8 @@ from api.backend import backend
 from api.blueprints.apps import known_app
 from api.errors import ApiError, not_valid
 from api.formats import task_json
+from api.group_changes import deploy
 from api.views import deployment_answer
-from api.writes import deploy
 from framework.model import app_id_of_task, service_ports, task_host_ports
 from framework.store import Snapshot, StoreError
 

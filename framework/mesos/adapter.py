@@ -34,10 +34,10 @@ class _Callbacks(Scheduler):
             log.exception("dropping Mesos event %r", event)
 
     def registered(self, driver: Any, framework_id: dict, master_info: dict) -> None:
-        self._put(events.Subscribed(framework_id["value"]))
+        self._put(events.Subscribed(framework_id["value"], str((master_info or {}).get("hostname") or "")))
 
     def reregistered(self, driver: Any, master_info: dict) -> None:
-        self._put(events.Subscribed(driver.framework_id))
+        self._put(events.Subscribed(driver.framework_id, str((master_info or {}).get("hostname") or "")))
 
     def disconnected(self, driver: Any) -> None:
         self._put(events.Disconnected())

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Subscribed:
-    """SUBSCRIBED: first registration or re-registration under `framework_id`."""
+    """SUBSCRIBED: first registration or re-registration under `framework_id`, with the master's host name
+    (Marathon's scheduler events name it)."""
 
     framework_id: str
+    master: str = ""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ What it does per tick (`advance`):
 * readiness probes (framework.scheduler.readiness) for the new tasks of the apps a step acts on.
 
 It also makes the health-driven kills (framework.deploy.health), rate-limited per app, for every app
-(`kill_unhealthy`). Events are at-least-once: a new leader announces the steps of the plans it resumes again.
+(`kill_unhealthy`), with Marathon's ``unhealthy_task_kill_event``/``unhealthy_instance_kill_event``, and records
+``app_terminated_event`` when a stop step ends. Events have Marathon's shapes (framework.deploy.events,
+framework.scheduler.events) and are at-least-once: a new leader announces the steps of the plans it resumes again.
 """
 
 from __future__ import annotations
@@ -31,10 +33,13 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from framework.deploy import events as plan_events
 from framework.deploy.health import KILL_WINDOW_SECONDS, unhealthy_kills
-from framework.deploy.plan import advance, current_actions, current_step, is_finished
+from framework.deploy.plan import advance, current_actions, is_finished
 from framework.deploy.progress import ROLLBACK_OF, PlanDecision, decide, failed_plan_rollback, step_definition
+from framework.deploy.rolling import STOP
 from framework.deploy.taskstate import RUNNING, is_current
+from framework.scheduler import events as task_events
 from framework.scheduler.known_tasks import KnownTasks
 from framework.scheduler.launch_queue import LaunchQueue
 from framework.scheduler.metrics import SchedulerMetrics
@@ -66,7 +71,7 @@ class DeploymentExecutor:
         self._record_event = record_event
         self._prober = prober
         self._metrics = metrics or SchedulerMetrics()
-        self._announced: dict[str, tuple[int, list[str]]] = {}  # plan id -> (announced step, its apps)
+        self._announced: dict[str, tuple[int, Mapping[str, Any]]] = {}  # plan id -> (announced step, plan)
         self._held: dict[str, float] = {}  # app id -> until when convergence leaves it alone
         self._closed: set[str] = set()  # plans we finished or failed (a stale mirror may still show them)
         self._ready: set[str] = set()  # task ids whose readiness checks passed
@@ -112,22 +117,21 @@ class DeploymentExecutor:
             return
         if plan["id"] not in self._announced:
             self._metrics.deployment_started()
-        self._announced[plan["id"]] = (plan["currentStep"], list(plan["affectedApps"]))
+        self._announced[plan["id"]] = (plan["currentStep"], plan)
         log.info("deployment %s (%s): step %d of %d %s", plan["id"], plan.get("kind", "deploy"),
                  plan["currentStep"], plan["totalSteps"],
                  ", ".join(f"{a['action']} {a['app']}" for a in current_actions(plan)))
-        self._record_event({"eventType": "deployment_info", "plan": dict(plan), "currentStep": current_step(plan)},
-                           now)
+        self._record_event(plan_events.deployment_info(plan), now)
 
     def _notice_cancelled(self, plans: Mapping[str, Any], now: float) -> None:
         for plan_id in [p for p in self._announced if p not in plans]:
-            _, app_ids = self._announced.pop(plan_id)
+            _, plan = self._announced.pop(plan_id)
             if plan_id in self._closed:
                 continue
-            self._hold(app_ids, now)
+            self._hold(list(plan["affectedApps"]), now)
             log.info("deployment %s was cancelled; no longer acting on it", plan_id)
             self._metrics.deployment_failed(cancelled=True)
-            self._record_event({"eventType": "deployment_failed", "id": plan_id, "reason": "cancelled"}, now)
+            self._record_event(plan_events.deployment_failed(plan, "cancelled"), now)
 
     def _hold(self, app_ids: list[str], now: float) -> None:
         for app_id in app_ids:
@@ -147,11 +151,13 @@ class DeploymentExecutor:
             return  # cancelled, or advanced already and the mirror has not caught up
         stored, version = found
         advanced = advance(stored)
-        self._record_event({"eventType": "deployment_step_success", "plan": advanced,
-                            "currentStep": current_step(stored)}, now)
+        for action in current_actions(stored):
+            if action["action"] == STOP:  # Marathon: once a stopped app's last task is gone
+                self._record_event(task_events.app_terminated(action["app"]), now)
+        self._record_event(plan_events.deployment_step_success(stored), now)
         if is_finished(advanced):
             self._close(plan["id"], delete=True)
-            self._record_event({"eventType": "deployment_success", "id": plan["id"], "plan": advanced}, now)
+            self._record_event(plan_events.deployment_success(stored), now)
             log.info("deployment %s finished", plan["id"])
             self._metrics.deployment_finished()
             return
@@ -172,14 +178,12 @@ class DeploymentExecutor:
                 log.error("could not write the rollback of deployment %s (%s); deciding again next tick",
                           plan["id"], error)
                 return
-        self._record_event({"eventType": "deployment_step_failure", "plan": dict(plan),
-                            "currentStep": current_step(plan), "reason": reason}, now)
+        self._record_event(plan_events.deployment_step_failure(plan), now)
         self._close(plan["id"], delete=rollback is None)  # the rollback's transaction deleted it
         self._metrics.deployment_failed()
         if rollback is not None:
             self._hold(plan["affectedApps"], now)
-        self._record_event({"eventType": "deployment_failed", "id": plan["id"], "plan": dict(plan),
-                            "reason": reason}, now)
+        self._record_event(plan_events.deployment_failed(plan, reason), now)
         if rollback is not None:
             log.info("deployment %s: rolling back with deployment %s", plan["id"], rollback["id"])
 
@@ -245,8 +249,11 @@ class DeploymentExecutor:
             if not app.get("healthChecks"):
                 continue
             recent = [t for t in self._health_kills.get(app_id, []) if now - t < KILL_WINDOW_SECONDS]
-            for task_id in unhealthy_kills(app, self._tasks.views_of(app_id), now=now, recent_kills=recent):
+            views = {view["id"]: view for view in self._tasks.views_of(app_id)}
+            for task_id in unhealthy_kills(app, views.values(), now=now, recent_kills=recent):
                 log.warning("task %s of %s failed its health checks: killing it", task_id, app_id)
+                for event in task_events.unhealthy_kill(views[task_id], task_events.unhealthy_reason(views[task_id])):
+                    self._record_event(event, now)
                 self._kill(task_id, now)
                 recent.append(now)
             if recent:

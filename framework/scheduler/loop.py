@@ -28,10 +28,12 @@ from framework.deploy.instances import reconcile_instances
 from framework.deploy.taskstate import KILLING, STAGING, STARTING, is_terminal_state
 from framework.executors import ExecutorSettings
 from framework.mesos import events as mesos
+from framework.scheduler import events as marathon_events
 from framework.scheduler import records
 from framework.scheduler.deployment_executor import DeploymentExecutor
 from framework.scheduler.event_log import EventLog
 from framework.scheduler.failures import TaskFailures
+from framework.scheduler.health_checks import WatchedHealthChecks
 from framework.scheduler.kills import TaskKiller
 from framework.scheduler.known_tasks import KnownTasks
 from framework.scheduler.launch_queue import LaunchQueue
@@ -107,7 +109,9 @@ class Scheduler:
         self.reconciliation = _Reconciliation()
         self.offers_wanted = True  # a new subscription is not suppressed
         self.last_reconcile = 0.0
+        self.registered = False  # the current connection subscribed once (a later SUBSCRIBED re-registers)
         self.event_log = EventLog(store.events)
+        self.health_checks = WatchedHealthChecks()
         self.failures = TaskFailures(store.failures)
         self.tasks = KnownTasks(store.tasks)
         self.launches = LaunchQueue(store.queue)
@@ -148,6 +152,7 @@ class Scheduler:
         if self.connection is not None:
             self.connection.stop(teardown=False)
         self.reconciliation = _Reconciliation()
+        self.registered = False
         self.connection = self.connect(framework_info(self.config, self.framework_id), self.events.put)
         self.connection.start()
 
@@ -176,7 +181,8 @@ class Scheduler:
         match event:
             case StoreChanged():
                 self.desired_changed = True
-            case mesos.Subscribed(framework_id=framework_id):
+            case mesos.Subscribed(framework_id=framework_id, master=master):
+                self._record_registration(framework_id, master, now)
                 self._on_subscribed(framework_id, now)
             case mesos.Offers(offers=offers):
                 self._on_offers(list(offers), now)
@@ -194,12 +200,21 @@ class Scheduler:
                 self._open_connection()
             case mesos.Disconnected():
                 log.warning("disconnected from the Mesos master")
+                self.event_log.record(marathon_events.scheduler_disconnected(), now)
             case mesos.AgentLost(agent_id=agent_id):
                 log.warning("agent %s lost", agent_id)
             case mesos.ExecutorLost(executor_id=executor_id, agent_id=agent_id):
                 log.warning("executor %s on agent %s lost", executor_id, agent_id)
             case _:
                 pass
+
+    def _record_registration(self, framework_id: str, master: str, now: float) -> None:
+        """Marathon's driver says `registered` for a connection's first subscription, `reregistered` after."""
+        if self.registered:
+            self.event_log.record(marathon_events.scheduler_reregistered(master), now)
+        else:
+            self.event_log.record(marathon_events.scheduler_registered(framework_id, master), now)
+        self.registered = True
 
     def _on_subscribed(self, framework_id: str, now: float) -> None:
         if framework_id != self.framework_id:
@@ -240,13 +255,23 @@ class Scheduler:
             self._end_task(task_id, status, now, ack=update)
             return
         updated = records.apply_status(record, status, now=now, kill_requested=self.killer.requested(task_id))
-        if updated.get("healthy") != record.get("healthy") and updated.get("healthy") is not None:
-            self.event_log.record({"eventType": "health_status_changed_event", "appId": record["appId"],
-                                   "taskId": task_id, "instanceId": task_id, "version": record.get("version"),
-                                   "alive": updated["healthy"]}, now)
+        self._record_health(record, updated, status, now)
         self.tasks.update(updated, ack=update)
         if updated["state"] != record["state"]:
             self.event_log.record(records.status_update_event(updated, status, format_ts(now)), now)
+            self.event_log.record(marathon_events.instance_changed(updated, updated["state"]), now)
+
+    def _record_health(self, record: Mapping[str, Any], updated: Mapping[str, Any], status: Mapping[str, Any],
+                       now: float) -> None:
+        """Every update reporting the check failed is a failed_health_check_event (Marathon sends one per
+        failed run); a change of health is both health_status_changed_event and instance_health_changed_event."""
+        if "healthy" in status and not status["healthy"]:
+            app = self.mirror.snapshot().apps.get(record["appId"]) or {}
+            if app.get("healthChecks"):
+                self.event_log.record(marathon_events.failed_health_check(updated, app["healthChecks"][0]), now)
+        if updated.get("healthy") != record.get("healthy") and updated.get("healthy") is not None:
+            self.event_log.record(marathon_events.health_status_changed(updated, updated["healthy"]), now)
+            self.event_log.record(marathon_events.instance_health_changed(updated, updated["healthy"]), now)
 
     def _end_task(self, task_id: str, status: Mapping[str, Any], now: float,
                   ack: mesos.StatusUpdate | None = None) -> None:
@@ -262,6 +287,7 @@ class Scheduler:
             self.failures.record(records.task_failure(record, status, now=now))
         self.tasks.end(task_id, ack=ack)
         self.event_log.record(records.status_update_event(record, status, format_ts(now)), now)
+        self.event_log.record(marathon_events.instance_changed(record, status["state"]), now)
 
     def _ack_now(self, update: mesos.StatusUpdate) -> None:
         if update.needs_ack:
@@ -318,6 +344,9 @@ class Scheduler:
             self._stop_orphans(app_id, now)
         self.failures.forget_stale(snapshot, now)
         self.deployments.kill_unhealthy(snapshot.apps, now)
+        running = {(view["appId"], str(view.get("version"))) for view in self.tasks.views()}
+        for event in self.health_checks.update(snapshot.apps, running):
+            self.event_log.record(event, now)
         self.deployments.forget_ended_tasks()
         self._kill_overdue_launches(now)
         self.killer.end_drains(now)

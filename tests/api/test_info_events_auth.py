@@ -14,7 +14,7 @@ from tests.waiting import wait_for
 
 
 def test_ping_info_leader_metrics_openapi(client, store, kazoo_client):
-    assert client.get("/ping").data == b"pong\n"
+    assert client.get("/ping").data == b"pong"
     assert client.get("/v2/leader").status_code == 404
     leader = json.dumps({"id": "s1", "host": "sched1", "port": 8081}).encode()
     kazoo_client.create(store.nodes.layout.leader_info, leader)

@@ -166,7 +166,9 @@ def test_a_cancelled_plan_is_reported_and_its_apps_held_for_a_while() -> None:
 
     h.plans.delete("p1")
     assert h.executor.advance(h.snapshot({"/web": after}), NOW + 1) == {"/web"}
-    assert h.events[-1] == {"eventType": "deployment_failed", "id": "p1", "reason": "cancelled"}
+    cancelled = h.events[-1]
+    assert (cancelled["eventType"], cancelled["id"], cancelled["reason"]) == ("deployment_failed", "p1", "cancelled")
+    assert cancelled["plan"]["steps"] == [{"actions": [{"action": "RestartApplication", "app": "/web"}]}]
     assert h.executor.advance(h.snapshot({"/web": after}), NOW + 1 + HOLD_SECONDS) == set()
     assert h.event_types().count("deployment_failed") == 1
 
