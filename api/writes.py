@@ -30,6 +30,7 @@ from framework.deploy.versions import stamped
 from framework.model import marathon_view
 from framework.store import AppChange, Conflict, NodeWrite, NotFound, Snapshot, StoreError
 from framework.store.codec import encode
+from framework.store.errors import TooLarge
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +196,8 @@ class _Attempt:
         except (Conflict, NotFound) as error:
             log.info("write of %s lost a compare-and-set (%s); retrying", ", ".join(self.targets), error)
             return False
+        except TooLarge as error:  # the definition's fault: nothing was written
+            raise errors.not_valid([{"path": "/", "errors": [str(error)]}]) from None
         except StoreError as error:
             log.warning("write of %s failed: %s", ", ".join(self.targets), error)
             raise ApiError(503, f"Could not write to ZooKeeper: {error}") from None

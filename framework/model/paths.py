@@ -15,6 +15,10 @@ ROOT = "/"
 # (/v2/apps/{id}/restart, /tasks, /versions), so an app with such a name could not be addressed.
 RESERVED = ("restart", "tasks", "versions", ".", "..")
 SEGMENT_MESSAGE = f"must fully match regular expression '{SEGMENT.pattern}'"
+# Far above any real id; the id is also a ZooKeeper node name, and a request naming a node of megabytes
+# makes ZooKeeper drop the connection of every request sharing it.
+MAX_LENGTH = 1024
+LENGTH_MESSAGE = f"must be at most {MAX_LENGTH} characters long"
 RESERVED_MESSAGE = f"must not end with any of the following reserved keywords: {', '.join(RESERVED)}"
 
 
@@ -59,7 +63,10 @@ def is_child_of(path_id: str, group_id: str) -> bool:
 
 
 def problems(path_id: str) -> list[str]:
-    """What Marathon rejects in an id after resolution: bad segments and reserved last segments."""
+    """What Marathon rejects in an id after resolution: bad segments and reserved last segments; and ours,
+    an id above MAX_LENGTH."""
+    if len(path_id) > MAX_LENGTH:
+        return [LENGTH_MESSAGE]
     found = []
     parts = segments(path_id)
     if not all(is_valid_segment(part) for part in parts):

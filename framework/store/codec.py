@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from framework.store.errors import StoreError
+from framework.store.errors import TooLarge
 
 # ZooKeeper refuses packets above jute.maxbuffer (~1 MB) and then drops the connection, which every
 # client on the session feels. Refuse early and clearly instead.
@@ -13,9 +13,10 @@ MAX_NODE_BYTES = 512 * 1024
 
 
 def encode(value: Any, *, what: str = "node") -> bytes:
+    """Compact JSON; raises TooLarge above MAX_NODE_BYTES."""
     data = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
     if len(data) > MAX_NODE_BYTES:
-        raise StoreError(f"{what} is {len(data)} bytes of JSON, above the {MAX_NODE_BYTES}-byte limit per node")
+        raise TooLarge(f"{what} is {len(data)} bytes of JSON, above the {MAX_NODE_BYTES}-byte limit per node")
     return data
 
 

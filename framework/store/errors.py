@@ -13,3 +13,7 @@ class Conflict(StoreError):
 
 class NotFound(StoreError):
     """The node the operation needs does not exist."""
+
+
+class TooLarge(StoreError):
+    """A value too large for one node: the caller's data is at fault, not ZooKeeper (a 422, not a 503)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 
@@ -14,6 +15,8 @@ from api import create_app
 from framework.model import service_ports
 from framework.scheduler import records
 from framework.store import Store
+from launchers.process import Daemon, free_port, port_answers
+from tests.waiting import wait_for
 
 ROOT = "/balalaika"
 
@@ -25,6 +28,22 @@ def api_app(zk_hosts: str) -> Iterator[Flask]:
         yield app
     finally:
         app.extensions["balalaika.backend"].close()
+
+
+@pytest.fixture
+def gunicorn_api(zk_hosts: str, tmp_path) -> Iterator[str]:
+    """balalaika-api under gunicorn (2 workers) on the test's ZooKeeper chroot; its URL."""
+    port = free_port()
+    daemon = Daemon([sys.executable, "-m", "api.serve", "--zk", zk_hosts, "--root", ROOT,
+                     "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+                    tmp_path / "api.log").start()
+    try:
+        wait_for(lambda: port_answers("127.0.0.1", port) or not daemon.alive(), 30, "balalaika-api to listen")
+        assert daemon.alive(), daemon.log_tail()
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        daemon.stop()
+        assert daemon.process.returncode == 0, daemon.log_tail()  # clean exit on SIGTERM
 
 
 @pytest.fixture

@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-
 import pytest
 import requests
 from marathon import MarathonApp, MarathonClient
 from marathon.exceptions import MarathonHttpError
 
-from launchers.process import Daemon, free_port, port_answers
-from tests.api.conftest import ROOT, running_task
+from tests.api.conftest import running_task
 from tests.waiting import wait_for
-
-
-@pytest.fixture
-def server(zk_hosts: str, tmp_path) -> Iterator[str]:
-    port = free_port()
-    daemon = Daemon([sys.executable, "-m", "api.serve", "--zk", zk_hosts, "--root", ROOT,
-                     "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "8"],
-                    tmp_path / "api.log").start()
-    try:
-        wait_for(lambda: port_answers("127.0.0.1", port) or not daemon.alive(), 30, "balalaika-api to listen")
-        assert daemon.alive(), daemon.log_tail()
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        daemon.stop()
-        assert daemon.process.returncode == 0, daemon.log_tail()  # clean exit on SIGTERM
 
 
 def finish_deployments(url: str, store) -> None:
@@ -35,7 +16,8 @@ def finish_deployments(url: str, store) -> None:
         store.deployments.delete(plan["id"])
 
 
-def test_marathon_client_create_list_scale_restart_kill_delete(server, store):
+def test_marathon_client_create_list_scale_restart_kill_delete(gunicorn_api, store):
+    server = gunicorn_api
     client = MarathonClient(server, timeout=10)
     assert client.ping()
     created = client.create_app("/demo", MarathonApp(cmd="sleep 100", instances=2, cpus=0.1, mem=16))
