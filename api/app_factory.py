@@ -12,6 +12,8 @@ MAX_CONTENT_LENGTH       BALALAIKA_MAX_BODY          request body limit in bytes
 SERVICE_PORTS            BALALAIKA_SERVICE_PORTS     ``min-max`` range for servicePort 0, 10000-20000
 SERVICE_PORTS_HOST_TURN  -                           True: this host's workers assign service ports in turn (lock file)
 EVENT_HEARTBEAT          -                           seconds between SSE heartbeat comments, 15
+EVENT_STREAM_QUOTA       -                           api.stream_quota.StreamQuota shared by the workers (api.serve);
+                                                     else one of this process: 250 per client, 5,000 in all
 AUDIT_KEPT               -                           audit records kept (api/audit.py), 1000
 BACKEND                  -                           a ready backend object (tests); else one per worker
 =======================  ==========================  ==================================================================
@@ -27,6 +29,7 @@ from flask import Flask
 from api import audit, auth, errors, metrics
 from api.backend import init_backend
 from api.blueprints import apps, deployments, events, groups, info, openapi, queue, tasks
+from api.stream_quota import StreamQuota
 
 DEFAULTS = {
     "ZK_ROOT": "/balalaika",
@@ -53,6 +56,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.config.update(config or {})
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_CONTENT_LENGTH"])
     app.config["SERVICE_PORTS"] = _port_range(app.config["SERVICE_PORTS"])
+    app.config.setdefault("EVENT_STREAM_QUOTA", StreamQuota(250, 5000, slots=1))
     # Marathon's member order reads better than sorted keys; compact output is what clients parse fastest.
     app.json.sort_keys = False
     app.json.compact = True

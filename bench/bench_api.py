@@ -15,7 +15,9 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -94,6 +96,30 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+@contextmanager
+def loaded_api(workers: int, tasks_per_app: int, *flags: str) -> Iterator[tuple[str, Daemon, int]]:
+    """A ZooKeeper loaded with the 1,000 apps and `tasks_per_app` tasks each, and balalaika-api on it:
+    yields its base URL, its Daemon and the number of tasks; stops both at the end."""
+    with tempfile.TemporaryDirectory() as home:
+        zk = ZooKeeperServer(Path(home) / "zk", 1, [Peer(free_port(), free_port(), free_port())], heap="512m")
+        zk.start().wait_serving()
+        api = None
+        try:
+            started = time.perf_counter()
+            tasks = load(zk.hosts, tasks_per_app)
+            print(f"loaded 1000 apps and {tasks} tasks in {time.perf_counter() - started:.1f}s")
+            port = free_port()
+            api = Daemon([sys.executable, "-m", "api.serve", "--zk", zk.hosts, "--root", ROOT, "--bind",
+                          f"127.0.0.1:{port}", "--workers", str(workers), *flags], Path(home) / "api.log",
+                         cwd=Path(__file__).resolve().parent.parent).start()
+            wait_for(lambda: port_answers("127.0.0.1", port), 30, "gunicorn")
+            yield f"http://127.0.0.1:{port}", api, tasks
+        finally:
+            if api is not None:
+                api.stop()
+            zk.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
@@ -102,37 +128,20 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--tasks-per-app", type=int, default=10)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as home:
-        zk = ZooKeeperServer(Path(home) / "zk", 1, [Peer(free_port(), free_port(), free_port())], heap="512m")
-        zk.start().wait_serving()
-        api = None
-        try:
-            started = time.perf_counter()
-            tasks = load(zk.hosts, args.tasks_per_app)
-            print(f"loaded 1000 apps and {tasks} tasks in {time.perf_counter() - started:.1f}s")
-            port = free_port()
-            api = Daemon([sys.executable, "-m", "api.serve", "--zk", zk.hosts, "--root", ROOT, "--bind",
-                          f"127.0.0.1:{port}", "--workers", str(args.workers)], Path(home) / "api.log",
-                         cwd=Path(__file__).resolve().parent.parent).start()
-            wait_for(lambda: port_answers("127.0.0.1", port), 30, "gunicorn")
-            base = f"http://127.0.0.1:{port}"
-            url = f"{base}/v2/apps?embed=apps.tasks"
-            size = 0
-            for _ in range(args.workers * 4):  # every worker loads its mirror before we measure
-                size = len(requests.get(url, timeout=60).content)
-            latencies, elapsed = timed_gets(url, args.requests, args.concurrency)
-            p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
-            print(f"GET /v2/apps?embed=apps.tasks ({size / 1e6:.1f} MB): p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
-                  f"{len(latencies) / elapsed:.1f} req/s ({args.concurrency} clients, {args.workers} workers)")
-            latencies, elapsed = timed_posts(base, args.posts, args.concurrency)
-            p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
-            retries = (Path(home) / "api.log").read_text().count("lost a compare-and-set")
-            print(f"POST /v2/apps: {len(latencies) / elapsed:.1f} apps/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms "
-                  f"({args.concurrency} clients, {args.workers} workers; {retries} compare-and-set retries)")
-        finally:
-            if api is not None:
-                api.stop()
-            zk.stop()
+    with loaded_api(args.workers, args.tasks_per_app) as (base, api, _):
+        url = f"{base}/v2/apps?embed=apps.tasks"
+        size = 0
+        for _ in range(args.workers * 4):  # every worker loads its mirror before we measure
+            size = len(requests.get(url, timeout=60).content)
+        latencies, elapsed = timed_gets(url, args.requests, args.concurrency)
+        p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
+        print(f"GET /v2/apps?embed=apps.tasks ({size / 1e6:.1f} MB): p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
+              f"{len(latencies) / elapsed:.1f} req/s ({args.concurrency} clients, {args.workers} workers)")
+        latencies, elapsed = timed_posts(base, args.posts, args.concurrency)
+        p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
+        retries = api.log_path.read_text().count("lost a compare-and-set")
+        print(f"POST /v2/apps: {len(latencies) / elapsed:.1f} apps/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms "
+              f"({args.concurrency} clients, {args.workers} workers; {retries} compare-and-set retries)")
     return 0
 
 

@@ -47,7 +47,7 @@ def https_server(zk_hosts: str, tmp_path: Path) -> Iterator[tuple[int, Path]]:
     ca, cert, key = make_certificates(tmp_path)
     port = free_port()
     daemon = Daemon([sys.executable, "-m", "api.serve", "--zk", zk_hosts, "--root", ROOT,
-                     "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
+                     "--bind", f"127.0.0.1:{port}", "--workers", "1",
                      "--certfile", str(cert), "--keyfile", str(key)], tmp_path / "api.log").start()
     try:
         wait_for(lambda: port_answers("127.0.0.1", port) or not daemon.alive(), 30, "balalaika-api to listen")

@@ -16,7 +16,7 @@ from tests.waiting import wait_for
 def test_sigterm_ends_open_event_streams_and_the_server(zk_hosts, tmp_path):
     port = free_port()
     daemon = Daemon([sys.executable, "-m", "api.serve", "--zk", zk_hosts, "--root", ROOT,
-                     "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4"], tmp_path / "api.log").start()
+                     "--bind", f"127.0.0.1:{port}", "--workers", "1"], tmp_path / "api.log").start()
     try:
         wait_for(lambda: port_answers("127.0.0.1", port), 30, "balalaika-api to listen")
         streams = [requests.get(f"http://127.0.0.1:{port}/v2/events", stream=True, timeout=10) for _ in range(3)]
