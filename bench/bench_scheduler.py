@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/bench_scheduler.py launch [--instances 1000] [--agents 20] [--executor ""|//cmd]
                                                      [--cmd "exec sleep 600"] [--mem 1]
-    .venv/bin/python bench/bench_scheduler.py failover [--session-timeout 10 2] [--instances 50]
+    .venv/bin/python bench/bench_scheduler.py failover [--mode kill term] [--session-timeout default 2]
+                                                       [--runs 3] [--instances 50] [--zk-tick-ms 500]
 
 `launch`: one app of N `exec sleep 600` instances (0.01 cpus, 1 MB each; `--cmd`, `--mem`) is written with
 `store.apps.put` while one `balalaika-scheduler` leads; measured until every task record in ZooKeeper is
@@ -11,11 +12,14 @@ the app's `executor` field: "" (Balalaika's executor, one per agent here) or "//
 executor; mesoslocal runs such tasks itself); the memory of the executor processes (VmRSS, and PSS and USS from
 smaps_rollup, summed) and the CPU time they and this process used are read once all run.
 
-`failover`: two schedulers; the leader gets SIGKILL; measured until the standby has published itself as
-leader, logged "reconciliation done", and the framework is active again in the master's /master/state.
-The standby notices only when ZooKeeper expires the dead leader's session, so this is dominated by the
-session timeout (`--zk-session-timeout`); ZooKeeper runs with a 500 ms tick so that timeouts down to 1 s
-are granted (the server clamps a session timeout to [2, 20] ticks).
+`failover`: two schedulers and an app of 50 running tasks; the leader gets SIGKILL (`kill`) or SIGTERM
+(`term`); measured from the signal to each step of the standby taking over, read from its log's timestamps:
+elected, task records loaded, subscribed, reconciliation done; and, polled, its leader-info node and the
+framework active again in the master's /master/state. After a kill the standby is told only when ZooKeeper
+expires the dead leader's session, so the session timeout dominates (`--session-timeout`, "default" passes no
+flag); ZooKeeper runs with a 500 ms tick as under `balalaika up` (the server grants 2 to 20 ticks and ends
+sessions on tick boundaries). `tasks_kept`: the master's unfinished tasks of the app are the same set before
+and after (none lost, none launched twice). Each run adds an app, so later runs reconcile 50 more tasks.
 
 ZooKeeper (launchers.zookeeper) and the schedulers are subprocesses; mesoslocal runs in this process.
 Everything is stopped at the end.
@@ -39,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench_executor import cpu_seconds, process_memory  # noqa: E402  (bench/ is the script's directory)
+from daemon_logs import logged_at  # noqa: E402
 
 from framework.model import normalize_app  # noqa: E402
 from framework.store import Store, connect, current_leader  # noqa: E402
@@ -162,8 +167,22 @@ def executor_memory(cluster: LocalCluster) -> dict:
             "bench_process_cpu_seconds": round(cpu_seconds(os.getpid()), 2)}
 
 
-def failover_once(bench: Stack, session_timeout: float, instances: int) -> dict:
-    flags = ("--zk-session-timeout", str(session_timeout))
+# what the new leader logs at each step of taking over, in order (framework.store.leadership, scheduler.loop)
+PHASES = {"elected": "elected leader:", "state_loaded": "leading with framework id",
+          "subscribed": "subscribed as framework", "reconciled": "reconciliation done"}
+
+
+def app_tasks_in_master(bench: Stack, framework_id: str, app_id: str) -> set[str]:
+    """Ids of the app's tasks the master knows and that have not ended (a duplicate launch shows as a staging
+    task); task ids start with the app id (CONTRIBUTING)."""
+    prefix = app_id.lstrip("/").replace("/", "_") + "."
+    return {t["id"] for t in bench.framework(framework_id).get("tasks", [])
+            if t["state"] in ("TASK_STAGING", "TASK_STARTING", "TASK_RUNNING") and t["id"].startswith(prefix)}
+
+
+def failover_once(bench: Stack, session_timeout: str, instances: int, mode: str) -> dict:
+    """One hand-over: `mode` "kill" (SIGKILL) or "term" (SIGTERM) to the leader, a standby waiting."""
+    flags = () if session_timeout == "default" else ("--zk-session-timeout", session_timeout)
     first = bench.start_scheduler(*flags)
     leader = wait_for(lambda: current_leader(bench.client), 30, "an elected scheduler")
     framework_id = wait_leading(bench)
@@ -174,27 +193,34 @@ def failover_once(bench: Stack, session_timeout: float, instances: int) -> dict:
              60, "the app running")
     wait_for(lambda: "elected" not in standby.log_tail(200) and "Zookeeper connection established"
              in standby.log_tail(200), 30, "the standby connected")
+    before = app_tasks_in_master(bench, framework_id, app_id)
 
-    killed = time.monotonic()
-    first.stop(signal.SIGKILL)
+    wall, killed = time.time(), time.monotonic()
+    first.process.send_signal(signal.SIGKILL if mode == "kill" else signal.SIGTERM)
     new_leader = wait_for(lambda: (lambda now: now and now["id"] != leader["id"] and time.monotonic())(
         current_leader(bench.client)), 120, "a new leader", interval=0.02)
-    reconciled = wait_for(lambda: "reconciliation done" in standby.log_tail(400) and time.monotonic(), 60,
-                          "the standby's reconciliation", interval=0.02)
     active = wait_for(lambda: bench.framework(framework_id).get("active") and time.monotonic(), 60,
                       "the framework active again", interval=0.02)
+    wait_for(lambda: "reconciliation done" in standby.log_tail(400), 60, "the standby's reconciliation",
+             interval=0.02)
+    exit_code = first.process.wait(30)
+    after = app_tasks_in_master(bench, framework_id, app_id)
+    phases = {name: logged_at(standby.log_path, marker, wall) for name, marker in PHASES.items()}
     standby.stop()
-    return {"session_timeout": session_timeout, "instances": instances,
-            "seconds_to_new_leader": round(new_leader - killed, 2),
-            "seconds_to_resubscribed": round(active - killed, 2),
-            "seconds_to_reconciled": round(reconciled - killed, 2)}
+    return {"mode": mode, "session_timeout": session_timeout, "instances": instances, "exit_code": exit_code,
+            "tasks_kept": before == after and len(after) == instances,
+            "seconds_to_new_leader_info": round(new_leader - killed, 2),
+            **{f"seconds_to_{name}": round(at - wall, 2) if at else None for name, at in phases.items()},
+            "seconds_to_active_in_master": round(active - killed, 2)}
 
 
 def failover(args: argparse.Namespace) -> list[dict]:
     results = []
-    with stack(3, "cpus:4;mem:4096;disk:10000;ports:[31000-32000]", tick_ms=500) as bench:
-        for timeout in args.session_timeout:
-            results.append(failover_once(bench, timeout, args.instances))
+    with stack(3, "cpus:4;mem:4096;disk:10000;ports:[31000-32000]", tick_ms=args.zk_tick_ms) as bench:
+        for _ in range(args.runs):
+            for mode in args.mode:
+                for timeout in args.session_timeout:
+                    results.append(failover_once(bench, timeout, args.instances, mode))
     return results
 
 
@@ -209,8 +235,13 @@ def main() -> int:
     launching.add_argument("--cmd", default=TASK_CMD, help="the app's cmd (default %(default)r)")
     launching.add_argument("--mem", type=float, default=1, help="the app's mem per instance (default %(default)s)")
     failing = commands.add_parser("failover", help="leader SIGKILL to re-subscribed and reconciled")
-    failing.add_argument("--session-timeout", type=float, nargs="+", default=[10.0, 2.0])
+    failing.add_argument("--session-timeout", nargs="+", default=["default"],
+                         help='--zk-session-timeout values to try; "default" passes none (default %(default)s)')
+    failing.add_argument("--mode", nargs="+", choices=["kill", "term"], default=["kill", "term"],
+                         help="SIGKILL or SIGTERM to the leader (default both)")
+    failing.add_argument("--runs", type=int, default=1)
     failing.add_argument("--instances", type=int, default=50)
+    failing.add_argument("--zk-tick-ms", type=int, default=500, help="ZooKeeper tickTime (default %(default)s)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     result = launch(args) if args.command == "launch" else failover(args)

@@ -249,7 +249,9 @@ class Stack:
             raise Interrupted("stopped while starting")
 
     def _start_zookeeper(self) -> None:
-        zookeeper = ZooKeeperServer(self.state / "zookeeper", 1, [Peer(self.args.zk_port, 0, 0)])
+        # a 500 ms tick: ZooKeeper expires sessions on tick boundaries, so the schedulers' 4 s session ends
+        # within 4-4.5 s of a leader's death (2 s ticks: up to 6 s), and timeouts down to 1 s are granted
+        zookeeper = ZooKeeperServer(self.state / "zookeeper", 1, [Peer(self.args.zk_port, 0, 0)], tick_ms=500)
         self._cleanup.callback(zookeeper.stop)
         zookeeper.start()
         try:

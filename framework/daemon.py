@@ -1,8 +1,9 @@
 """balalaika-scheduler: the scheduler daemon. Contends for leadership; the leader runs the loop.
 
 A standby waits in the election with its ZooKeeper session open, so it takes over within the session
-timeout of a leader that dies. SIGTERM stops a leader without tearing the framework down: its tasks keep
-running and the next leader re-subscribes with the same framework id.
+timeout of a leader that dies (4 s by default; docs/architecture.md, Failover, says why 4). SIGTERM stops a
+leader without tearing the framework down and hands over at once: its tasks keep running and the next leader
+re-subscribes with the same framework id.
 
 With ``--metrics-port`` every scheduler, standbys too, serves Prometheus metrics at ``/metrics`` there
 (framework.scheduler.metrics): its leader gauge tells the leader from the standbys.
@@ -16,6 +17,7 @@ import os
 import socket
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -27,6 +29,12 @@ from framework.store import Leadership, Mirror, Store, connect
 from framework.store.timing import time_requests
 
 log = logging.getLogger("balalaika.scheduler")
+
+# A killed leader is replaced, reconciled, within this plus 0.1-0.5 s (bench/RESULTS.md): the longest timeout
+# that keeps that within 5 s. On the 2-core machine at load 1-3, threads stalled up to 1.1 s under full
+# collections of a 100,000-task heap and 4.2 s under everything at once, which 2 s and 3 s sessions did not
+# survive and 4 s ones did (bench/bench_heartbeat.py); an overloaded machine stalls longer (docs/architecture.md).
+DEFAULT_SESSION_TIMEOUT = 4.0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -51,8 +59,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reconcile-interval", type=float, default=600.0,
                         help="seconds between implicit reconciliations (how soon a returning partitioned task "
                              "is noticed)")
-    parser.add_argument("--zk-session-timeout", type=float, default=10.0,
-                        help="ZooKeeper session timeout in seconds: how long a dead leader keeps leadership")
+    parser.add_argument("--zk-session-timeout", type=float, default=DEFAULT_SESSION_TIMEOUT,
+                        help="ZooKeeper session timeout in seconds (default %(default)s): how long a dead leader "
+                             "keeps leadership, and how long a stalled one survives (about two thirds of it). "
+                             "The server grants 2 to 20 of its ticks")
     parser.add_argument("--executor-command", default=ExecutorSettings.command,
                         help="how an agent starts Balalaika's executor for command apps (default %(default)s, "
                              "found on the agent's PATH)")
@@ -84,7 +94,7 @@ class Daemon:
         # and writes them and the events itself, so mirroring those would only re-read its own writes.
         self.mirror = Mirror(self.client, args.zk_root, tasks=False, events=False)
         identity = {"id": str(uuid.uuid4()), "host": args.hostname, "port": args.port}
-        self.leadership = Leadership(self.client, args.zk_root, identity)
+        self.leadership = Leadership(self.client, args.zk_root, identity, session_timeout=args.zk_session_timeout)
         self.metrics.leading(lambda: self.leadership.is_leader)
         self.metrics_server = self.metrics.serve(args.metrics_port, args.metrics_host) if args.metrics_port else None
         self.config = SchedulerConfig(name=args.name, role=args.role, user=args.user, hostname=args.hostname,
@@ -96,12 +106,18 @@ class Daemon:
     def _connect_mesos(self, framework_info: dict, sink) -> MesosConnection:
         secret = self.args.secret_file.read_text().strip() if self.args.secret_file else None
         return MesosConnection(self.args.master, framework_info, sink, principal=self.args.principal,
-                               secret=secret)
+                               secret=secret, may_act=lambda: self.leadership.is_leader)
 
     def stop(self) -> None:
+        """Hands leadership over at once: the loop is woken to end its term now (not after its current wait),
+        its Mesos subscription is closed without TEARDOWN, then the lock node is deleted, which is what the
+        next contender waits for (and the session is closed right after, taking any other node with it)."""
         log.info("stopping")
         self.stopping.set()
         self.leadership.resign()
+        scheduler = self.scheduler
+        if scheduler is not None:
+            scheduler.wake()
 
     def on_abort(self, error: str) -> None:
         if self.scheduler is not None:
@@ -118,15 +134,29 @@ class Daemon:
 
     def run(self) -> int:
         self.mirror.start(timeout=60)
+        pause = 0.0
         while not self.stopping.is_set():
+            began = time.monotonic()
             self.leadership.run(self.lead)
-            self.stopping.wait(1.0)  # session lost or election interrupted: pause, then contend again
+            pause = contend_again_after(time.monotonic() - began, pause)
+            self.stopping.wait(pause)
         self.mirror.stop()
         if self.metrics_server is not None:
             self.metrics_server.shutdown()
         self.client.stop()
         self.client.close()
         return 0
+
+
+def contend_again_after(term: float, previous: float) -> float:
+    """Seconds to wait before contending again after a term (or a wait in the election) of `term` seconds.
+
+    A term that ended after a while (the session lost once) costs no pause: this process is a standby again
+    at once. Terms that keep ending quickly (ZooKeeper refusing the leader's writes) back off up to 1 s so
+    that they do not spin."""
+    if term >= 10.0:
+        return 0.0
+    return min(1.0, max(0.05, 2 * previous))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,10 +22,16 @@ Sink = Callable[[object], None]
 
 
 class _Callbacks(Scheduler):
-    """Runs on pymesos's IO thread: translate and enqueue only. Raising here would abort the driver."""
+    """Runs on pymesos's IO thread: translate and enqueue only. Raising here would abort the driver.
 
-    def __init__(self, sink: Sink) -> None:
+    pymesos re-subscribes at once whenever its stream closes. A process that no longer leads must not: a
+    leader that wakes from a stall to find its stream closed by its successor's SUBSCRIBE ("Framework failed
+    over") would take the framework back. So a stream closed while `may_act` is False stops the driver.
+    """
+
+    def __init__(self, sink: Sink, may_act: Callable[[], bool]) -> None:
         self._sink = sink
+        self._may_act = may_act
 
     def _put(self, event: object) -> None:
         try:
@@ -40,6 +46,9 @@ class _Callbacks(Scheduler):
         self._put(events.Subscribed(driver.framework_id, str((master_info or {}).get("hostname") or "")))
 
     def disconnected(self, driver: Any) -> None:
+        if not self._may_act():
+            log.warning("Mesos stream closed while not leading: not re-subscribing")
+            driver.stop(failover=True)
         self._put(events.Disconnected())
 
     def resourceOffers(self, driver: Any, offers: list[dict]) -> None:
@@ -134,10 +143,14 @@ class _Caller:
     while the master starts the previous tasks) held back every status update behind them for ~2.5 s, so
     the agents' RUNNING updates, which wait for the acknowledgement of STARTING, stalled. One thread keeps
     the calls' order (an ACCEPT still precedes a KILL of its task); the loop only enqueues.
+
+    `may_act` is asked right before each call is sent: a leader whose ZooKeeper connection was suspended
+    (or that resigned) sends nothing more, even what its loop queued in the same batch.
     """
 
-    def __init__(self, driver: MesosSchedulerDriver) -> None:
+    def __init__(self, driver: MesosSchedulerDriver, may_act: Callable[[], bool]) -> None:
         self._driver = driver
+        self._may_act = may_act
         self._queue: queue.Queue[tuple[str, tuple] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="mesos-calls", daemon=True)
         self._thread.start()
@@ -153,6 +166,9 @@ class _Caller:
     def _run(self) -> None:
         while (call := self._queue.get()) is not None:
             name, args = call
+            if not self._may_act():
+                log.warning("Mesos call %s not sent: no longer leading", name)
+                continue
             try:
                 getattr(self._driver, name)(*args)
             except Exception as error:
@@ -166,16 +182,19 @@ class MesosConnection:
     sends TEARDOWN: an aborted IO thread must not kill the framework's tasks. Acknowledgements are
     explicit, so the scheduler acknowledges an update only after it has persisted it. Calls return at once:
     they are sent in order from a thread (_Caller), acknowledgements from a few (_Acknowledger).
+    `may_act` (the daemon passes its leadership) is asked before each call and when the stream closes: a
+    process that no longer leads sends nothing more and does not re-subscribe.
     """
 
     def __init__(self, master: str, framework_info: dict, sink: Sink, *, principal: str | None = None,
-                 secret: str | None = None, call_timeout: float = 30.0) -> None:
+                 secret: str | None = None, call_timeout: float = 30.0,
+                 may_act: Callable[[], bool] = lambda: True) -> None:
         # pymesos uses one timeout for the HTTP calls and for the connect deadline of its IO thread
-        self._driver = MesosSchedulerDriver(_Callbacks(sink), dict(framework_info), master,
+        self._driver = MesosSchedulerDriver(_Callbacks(sink, may_act), dict(framework_info), master,
                                             implicit_acknowledgements=False, principal=principal,
                                             secret=secret, failover=True, timeout=call_timeout)
         self._acknowledger = _Acknowledger(self._driver, threads=4, timeout=call_timeout)
-        self._caller = _Caller(self._driver)
+        self._caller = _Caller(self._driver, may_act)
 
     @property
     def framework_id(self) -> str | None:

@@ -69,11 +69,17 @@ class StoreChanged:
     """The mirror saw a change in desired state: apps, deployments or requests."""
 
 
+@dataclass(frozen=True)
+class Wake:
+    """Nothing to do but look at `keep_running` now (a stop asked from another thread)."""
+
+
 @dataclass
 class _Reconciliation:
     awaiting: set[str] = field(default_factory=set)
     deadline: float = 0.0
     done: bool = False
+    asked: bool = False  # the explicit reconciliation of this subscription was sent
 
 
 def framework_info(config: SchedulerConfig, framework_id: str | None) -> dict:
@@ -156,6 +162,10 @@ class Scheduler:
         self.connection = self.connect(framework_info(self.config, self.framework_id), self.events.put)
         self.connection.start()
 
+    def wake(self) -> None:
+        """Makes `run` check `keep_running` at once instead of after its current wait (up to a tick)."""
+        self.events.put(Wake())
+
     def _drain(self, timeout: float) -> None:
         try:
             event = self.events.get(timeout=timeout)
@@ -223,7 +233,7 @@ class Scheduler:
         log.info("subscribed as framework %s; reconciling %d tasks", framework_id, len(self.tasks))
         self.offers_wanted = True
         known = [record["id"] for record in self.tasks.records() if not is_terminal_state(record["state"])]
-        self.reconciliation = _Reconciliation(set(known), now + self.config.reconcile_timeout)
+        self.reconciliation = _Reconciliation(set(known), now + self.config.reconcile_timeout, asked=True)
         if known:
             self.connection.reconcile(known)
         else:
@@ -237,12 +247,19 @@ class Scheduler:
         self.reconciliation.done = True
         self.last_reconcile = now
         self.connection.reconcile([])  # implicit: tells us of tasks we do not know, which we then kill
+        self.desired_changed = True  # launch and kill what reconciliation showed is missing now, not at a tick
         log.info("reconciliation done")
 
     def _on_status(self, update: mesos.StatusUpdate, now: float) -> None:
+        self.metrics.status_update(update.state)
+        self._apply_status(update, now)
+        reconciliation = self.reconciliation
+        if reconciliation.asked and not reconciliation.done and not reconciliation.awaiting:
+            self._finish_reconciliation(now)  # the last answer: a new leader acts now, not at its next tick
+
+    def _apply_status(self, update: mesos.StatusUpdate, now: float) -> None:
         status = update.status
         task_id = update.task_id
-        self.metrics.status_update(update.state)
         self.reconciliation.awaiting.discard(task_id)
         record = self.tasks.get(task_id)
         if record is None:

@@ -6,6 +6,10 @@ again if the same session reconnects (the lock node survived). On LOST the sessi
 the leader steps down for good (`wait_stepped_down` returns) and `on_elected` must return. A StoreError
 escaping `on_elected` (ZooKeeper unavailable mid-term) ends the term, not the process: `run` returns and
 the caller contends again.
+
+With a `session_timeout`, leadership is also a lease (framework.store.lease): `is_leader` turns False
+once ZooKeeper has not confirmed it for nine tenths of the timeout, which bounds a process that stalled
+longer than its session. A thread renews it while elected by reading our leader-info node.
 """
 
 from __future__ import annotations
@@ -14,16 +18,19 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from kazoo.client import KazooClient
 from kazoo.exceptions import KazooException, NodeExistsError, NoNodeError
+from kazoo.handlers.threading import KazooTimeoutError
 from kazoo.protocol.states import KazooState
 
 from framework.store.codec import decode, encode
 from framework.store.errors import StoreError
 from framework.store.layout import DEFAULT_ROOT, Layout
+from framework.store.lease import Lease
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +49,11 @@ def current_leader(client: KazooClient, root: str = DEFAULT_ROOT) -> dict | None
 
 
 class Leadership:
-    """One scheduler process's candidacy. `identity` is {"id", "host", "port"}; "since" is added."""
+    """One scheduler process's candidacy. `identity` is {"id", "host", "port"}; "since" is added.
+    `session_timeout`: the client's, in seconds, to hold leadership as a lease (None: no lease)."""
 
-    def __init__(self, client: KazooClient, root: str = DEFAULT_ROOT, identity: dict | None = None) -> None:
+    def __init__(self, client: KazooClient, root: str = DEFAULT_ROOT, identity: dict | None = None,
+                 session_timeout: float | None = None) -> None:
         self.client = client
         self.layout = Layout(root)
         self.identity = dict(identity or {})
@@ -54,12 +63,15 @@ class Leadership:
         self._stepped_down = threading.Event()
         self._resigned = threading.Event()
         self._epoch: int | None = None
+        self._session_timeout = session_timeout
+        self._lease = Lease(session_timeout or 0.0)
         client.add_listener(self._on_state)
 
     @property
     def is_leader(self) -> bool:
         """True only while elected, connected and not stepped down; read it before every action."""
-        return self._elected and self._connected and not self._stepped_down.is_set()
+        return (self._elected and self._connected and not self._stepped_down.is_set()
+                and (self._session_timeout is None or self._lease.valid(time.monotonic())))
 
     @property
     def epoch(self) -> int | None:
@@ -97,6 +109,8 @@ class Leadership:
         self._write_leader_info()
         self._elected = True
         log.info("elected leader: %s", self.identity)
+        if self._session_timeout is not None:
+            threading.Thread(target=self._renew_lease, name="leader-lease", daemon=True).start()
         try:
             on_elected()
         except StoreError as error:
@@ -117,12 +131,26 @@ class Leadership:
         path = self.layout.leader_info
         while True:
             try:
+                sent = time.monotonic()
                 created = self.client.create(path, data, ephemeral=True, include_data=True)
                 self._epoch = created[1].czxid
+                self._lease = self._lease.renewed(sent)
                 return
             except NodeExistsError:
                 with contextlib.suppress(NoNodeError):
                     self.client.delete(path)
+
+    def _renew_lease(self) -> None:
+        """While elected: each read that finds our leader-info node (made by this session, which keeps it
+        only while alive) proves the leadership as of the moment the read was sent."""
+        while not self._stepped_down.wait(self._lease.renew_every):
+            sent = time.monotonic()
+            try:
+                stat = self.client.exists(self.layout.leader_info)
+            except (KazooException, KazooTimeoutError):  # no answer, no proof: the lease runs out
+                continue
+            if stat is not None and stat.czxid == self._epoch:
+                self._lease = self._lease.renewed(sent)
 
     def _remove_leader_info(self) -> None:
         try:

@@ -14,6 +14,7 @@ from pathlib import Path
 from kazoo.exceptions import NoNodeError
 
 from framework.deploy.plan import make_plan
+from framework.deploy.taskstate import is_terminal_state
 from framework.deploy.versions import stamped
 from framework.model import normalize_app
 from framework.store import AppChange, Store, connect
@@ -122,6 +123,13 @@ class SchedulerCluster:
             daemon.stop()
         self.client.stop()
         self.client.close()
+
+
+def tasks_in_master(mesos_cluster, framework_id: str) -> dict[str, str]:
+    """Task id -> state of the framework's tasks that the master reports and that have not ended."""
+    frameworks = {f["id"]: f for f in mesos_cluster.state()["frameworks"]}
+    return {t["id"]: t["state"] for t in frameworks.get(framework_id, {}).get("tasks", [])
+            if not is_terminal_state(t["state"])}
 
 
 def deployed(cluster: SchedulerCluster, app_id: str, count: int, timeout: float = 40.0,

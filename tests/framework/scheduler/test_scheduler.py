@@ -4,8 +4,8 @@ import signal
 
 import pytest
 
-from framework.store import DEFAULT_EVENTS_KEPT
-from tests.framework.scheduler.harness import kill_task_process
+from framework.store import DEFAULT_EVENTS_KEPT, Layout
+from tests.framework.scheduler.harness import kill_task_process, tasks_in_master
 from tests.waiting import wait_for
 
 SLEEPER = {"cmd": "sleep 600", "cpus": 0.1, "mem": 16, "instances": 0}
@@ -62,10 +62,13 @@ def test_unique_hostname_places_one_per_agent_and_leaves_the_rest_waiting(leader
     assert len(leader.tasks("/unique", None)) == 3, "nothing may be placed against the constraint"
 
 
-def test_leader_sigkill_hands_over_without_losing_or_duplicating_tasks(schedulers) -> None:
+def test_leader_sigkill_hands_over_without_losing_or_duplicating_tasks(schedulers, mesos_cluster) -> None:
+    """With the default session timeout: the standby that takes over adopts the running tasks, Mesos and
+    ZooKeeper agree on them, and nothing is launched twice."""
     for _ in range(3):
         schedulers.start_scheduler()
     first = wait_for(schedulers.leader, 30, "an elected scheduler")
+    framework_id = wait_for(schedulers.store.get_framework_id, 30, "the framework id")
     schedulers.put_app({**SLEEPER, "id": "/survivor", "instances": 3})
     before = {t["id"] for t in schedulers.wait_running("/survivor", 3)}
 
@@ -81,6 +84,36 @@ def test_leader_sigkill_hands_over_without_losing_or_duplicating_tasks(scheduler
     schedulers.scale("/survivor", 4)
     after = {t["id"] for t in schedulers.wait_running("/survivor", 4, timeout=40)}
     assert before < after, "the new leader must keep every running task and add exactly one"
+    assert schedulers.store.get_framework_id() == framework_id
+    assert tasks_in_master(mesos_cluster, framework_id) == dict.fromkeys(after, "TASK_RUNNING")
+
+
+def test_a_leader_frozen_past_its_session_wakes_as_a_standby_without_acting(schedulers, mesos_cluster) -> None:
+    """SIGSTOP for longer than the (default) session timeout: the standby takes over and scales; the old
+    leader, woken, neither launches nor kills nor takes the framework back, and contends again."""
+    schedulers.start_leader()
+    framework_id = schedulers.store.get_framework_id()
+    schedulers.start_scheduler()
+    election = schedulers.client.Election(Layout().leader_dir)
+    wait_for(lambda: len(election.contenders()) == 2, 30, "the standby contending")
+    schedulers.put_app({**SLEEPER, "id": "/frozen", "instances": 2})
+    before = {t["id"] for t in schedulers.wait_running("/frozen", 2)}
+
+    frozen = schedulers.schedulers[0].process
+    frozen.send_signal(signal.SIGSTOP)
+    try:
+        wait_for(lambda: (schedulers.leader() or {}).get("host") == "scheduler1", 30, "the standby to lead")
+        schedulers.scale("/frozen", 3)
+        after = {t["id"] for t in schedulers.wait_running("/frozen", 3)}
+    finally:
+        frozen.send_signal(signal.SIGCONT)
+
+    wait_for(lambda: len(election.contenders()) == 2, 30, "the woken scheduler contending again")
+    assert schedulers.leader()["host"] == "scheduler1"
+    assert before < after
+    assert tasks_in_master(mesos_cluster, framework_id) == dict.fromkeys(after, "TASK_RUNNING")
+    frameworks = mesos_cluster.state()["frameworks"]
+    assert [(f["id"], f["active"]) for f in frameworks] == [(framework_id, True)], "still the new leader's"
 
 
 def test_master_restart_resubscribes_and_keeps_tasks(leader, mesos_cluster) -> None:

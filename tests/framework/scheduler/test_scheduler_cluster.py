@@ -1,5 +1,5 @@
 """The scheduler against cluster conditions: agent attributes, Docker bridge networking, partitioned agents,
-slow launches and a clean SIGTERM, each on a real ZooKeeper and mesoslocal."""
+slow launches and a clean SIGTERM (alone and handing over to a standby), each on a real ZooKeeper and mesoslocal."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from framework.store import Layout
 from launchers.docker import TEST_IMAGE
 from tests.fixtures.mesoslocal import private_ports_resources
-from tests.framework.scheduler.harness import SchedulerCluster
+from tests.framework.scheduler.harness import SchedulerCluster, tasks_in_master
 from tests.waiting import wait_for
 
 SLEEPER = {"cmd": "sleep 600", "cpus": 0.1, "mem": 16}
@@ -174,3 +175,35 @@ def test_sigterm_stops_a_scheduler_and_keeps_the_framework_and_its_tasks(mesos_c
     schedulers.scale("/kept", 3)
     after = {t["id"] for t in schedulers.wait_running("/kept", 3)}
     assert before < after, "the new leader adopts the running tasks and adds exactly one"
+
+
+def test_sigterm_of_the_leader_hands_over_to_the_standby_long_before_its_session_could_expire(
+        mesos_cluster, schedulers) -> None:
+    """A stopping leader leaves the election and closes its session: the standby leads at once, not after
+    the 30 s session timeout, under the same framework id, adopting the tasks without launching any twice."""
+    session = ("--zk-session-timeout", "30")
+    schedulers.start_leader(*session)
+    framework_id = schedulers.store.get_framework_id()
+    schedulers.start_scheduler(*session)
+    election = schedulers.client.Election(Layout().leader_dir)
+    wait_for(lambda: len(election.contenders()) == 2, 30, "the standby contending")
+    schedulers.put_app({**SLEEPER, "id": "/handed", "instances": 2})
+    before = {t["id"] for t in schedulers.wait_running("/handed", 2)}
+
+    schedulers.schedulers[0].process.send_signal(signal.SIGTERM)
+    wait_for(lambda: (schedulers.leader() or {}).get("host") == "scheduler1", 10,
+             "the standby to lead well within the 30 s session timeout")
+    assert schedulers.schedulers[0].process.wait(10) == 0, schedulers.logs()
+    wait_for(lambda: framework_id in active_frameworks(mesos_cluster), 10, "the framework re-subscribed")
+    assert [f["id"] for f in mesos_cluster.state()["frameworks"]] == [framework_id]
+    assert tasks_in_master(mesos_cluster, framework_id) == dict.fromkeys(before, "TASK_RUNNING")
+
+    schedulers.scale("/handed", 3)
+    after = {t["id"] for t in schedulers.wait_running("/handed", 3)}
+    assert before < after, "the new leader adopts the running tasks and adds exactly one"
+    assert tasks_in_master(mesos_cluster, framework_id) == dict.fromkeys(after, "TASK_RUNNING")
+
+
+def active_frameworks(mesos_cluster) -> set[str]:
+    """Ids of the frameworks the master reports active (subscribed)."""
+    return {f["id"] for f in mesos_cluster.state()["frameworks"] if f["active"]}
