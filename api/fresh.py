@@ -7,7 +7,8 @@ deployment listing is at least as new as the app reads.
 
 Deployments: the listing (names only) is authoritative; the content of a listed deployment is taken
 from this worker's mirror when it has it and read only otherwise (one more pipelined round trip, for
-deployments created a moment ago by another worker or replica). That is exact for the lock check,
+deployments created a moment ago by another worker or replica, or staged by a big write in progress). That
+is exact for the lock check,
 because a plan's ``id`` and ``affectedApps`` never change after it is created (the leader only moves
 ``currentStep``), and deployment ids (uuid4) are never reused. A deployment created for an app after
 its read here comes with a write of that app, which then fails this write's compare-and-set.
@@ -48,23 +49,20 @@ def read(store: Store, app_ids: Iterable[str], known_deployments: Mapping[str, M
             try:
                 data, stat = result.get(timeout=timeout)
             except NoNodeError:
-                apps[app_id] = None
-                continue
-            apps[app_id] = (decode(data), stat.version)
+                data = b""
+            # b"": no app, or the placeholder of one a staged write is creating (framework.store.staged)
+            apps[app_id] = (decode(data), stat.version) if data else None
         names = listing.get(timeout=timeout)
         try:
             data, stat = record.get(timeout=timeout)
             ports, ports_version = serviceports.parse_record(data), stat.version
         except NoNodeError:
             ports, ports_version = serviceports.parse_record(b""), None
-        unknown = [(name, client.get_async(layout.deployment(name)))
-                   for name in names if name not in known_deployments]
         deployments = [known_deployments[name] for name in names if name in known_deployments]
-        for _name, result in unknown:
-            try:
-                deployments.append(decode(result.get(timeout=timeout)[0]))
-            except NoNodeError:
-                continue  # finished since the listing
+        # Staged ones too: a big write in progress holds its apps already (framework.store.staged).
+        unknown = store.deployments.get_many([name for name in names if name not in known_deployments],
+                                             staging=True)
+        deployments += [plan for plan, _ in unknown.values()]  # those finished since the listing are left out
     except NoNodeError as error:
         raise StoreError(f"reading the state to write: {error}") from error
     except (KazooException, KazooTimeoutError) as error:

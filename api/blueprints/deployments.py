@@ -41,9 +41,12 @@ def delete_deployment(deployment_id: str) -> Response:
         auth.require("write", app_id)
     if params.flag("force"):
         try:
+            store.apps.settle(deployment_id)  # a big write still applying: its apps get their targets first
             store.deployments.delete(deployment_id)
         except NotFound:
             raise ApiError(404, f"DeploymentPlan {deployment_id} does not exist") from None
+        except StoreError as error:
+            raise ApiError(503, f"Could not write to ZooKeeper: {error}") from None
         return Response(status=202)
     original = plan.get("original") or {}
     targets = {app_id: original.get(app_id) for app_id in plan.get("affectedApps", [])}

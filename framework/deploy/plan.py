@@ -140,9 +140,13 @@ def current_step(plan: Mapping[str, Any]) -> dict | None:
     return {"actions": current_actions(plan)} if plan.get("currentStep") and not is_finished(plan) else None
 
 
+# Our members: the kind, the definitions, and the store's mark of a plan whose app nodes are still being written.
+_OURS = ("kind", "original", "target", "applying")
+
+
 def to_marathon_json(plan: Mapping[str, Any]) -> dict:
     """The plan as ``GET /v2/deployments`` shows it: without our bookkeeping members."""
-    return {key: value for key, value in plan.items() if key not in ("kind", "original", "target")}
+    return {key: value for key, value in plan.items() if key not in _OURS}
 
 
 def _app_actions(original: Apps, target: Apps, *, restart: bool) -> dict[str, set[str]]:

@@ -45,10 +45,13 @@ from framework.scheduler.launch_queue import LaunchQueue
 from framework.scheduler.metrics import SchedulerMetrics
 from framework.scheduler.readiness import ReadinessProber, ReadinessResult, readiness_url
 from framework.store import AppChange, AppStore, Conflict, DeploymentStore, NotFound, StoreError
+from framework.store.staged import SETTLE_AFTER_SECONDS
+from framework.timeutil import parse_ts
 
 log = logging.getLogger(__name__)
 
 HOLD_SECONDS = 5.0
+SWEEP_SECONDS = 60.0  # how often the leader looks for what dead staged writes left (framework.store.staged)
 
 
 class DeploymentExecutor:
@@ -76,6 +79,7 @@ class DeploymentExecutor:
         self._closed: set[str] = set()  # plans we finished or failed (a stale mirror may still show them)
         self._ready: set[str] = set()  # task ids whose readiness checks passed
         self._health_kills: dict[str, list[float]] = {}  # app id -> times of recent health kills
+        self._swept_at = 0.0
 
     def stop(self) -> None:
         if self._prober is not None:
@@ -87,6 +91,7 @@ class DeploymentExecutor:
         """Moves every deployment forward; returns the app ids that steady-state convergence must leave
         alone (every app a running plan affects, not only its current step's, and the held ones)."""
         plans = snapshot.deployments
+        self._tidy_store(plans, now)
         self._closed &= set(plans)
         self._notice_cancelled(plans, now)
         self._held = {app_id: until for app_id, until in self._held.items() if now < until}
@@ -104,13 +109,36 @@ class DeploymentExecutor:
                 self._launches.adjust(move.app_id, launch=move.actions.launch, unqueue=move.actions.unqueue)
                 for task_id in move.actions.kill:
                     self._kill(task_id, now)
-            if decision.step_done:
+            if decision.step_done and not decision.plan.get("applying"):
+                # a plan whose writer is still writing its apps moves on once they are written
                 self._finish_step(decision.plan, now)
+            elif decision.step_done:
+                continue
             else:
                 self._probe_readiness(decision.plan, snapshot.apps, now)
         for app_id in decisions.governed:
             self._held.pop(app_id, None)
         return set(decisions.governed) | set(self._held)
+
+    def _tidy_store(self, plans: Mapping[str, Any], now: float) -> None:
+        """Finishes big writes whose writer died after their commit (plans still `applying` a while after
+        their start) and, now and then, sweeps what writers that died before it left."""
+        for plan_id, plan in plans.items():
+            if plan.get("applying") and now - parse_ts(plan["version"]) > SETTLE_AFTER_SECONDS:
+                log.warning("deployment %s: its writer did not finish writing its apps; finishing it", plan_id)
+                try:
+                    self._apps.settle(plan_id)
+                except StoreError as error:
+                    log.warning("deployment %s: could not finish writing its apps (%s)", plan_id, error)
+        if now - self._swept_at >= SWEEP_SECONDS:
+            self._swept_at = now
+            try:
+                swept = self._apps.sweep_staged(now)
+            except StoreError as error:
+                log.warning("could not sweep staged writes: %s", error)
+                return
+            if swept:
+                log.info("removed the staged nodes of %d writes that never committed", swept)
 
     def _announce(self, plan: Mapping[str, Any], now: float) -> None:
         if self._announced.get(plan["id"], (None,))[0] == plan["currentStep"]:

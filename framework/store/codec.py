@@ -10,6 +10,9 @@ from framework.store.errors import TooLarge
 # ZooKeeper refuses packets above jute.maxbuffer (~1 MB) and then drops the connection, which every
 # client on the session feels. Refuse early and clearly instead.
 MAX_NODE_BYTES = 512 * 1024
+# The same limit applies to a whole multi-op request (jute.maxbuffer is 1 MB by default): Nodes.commit
+# refuses requests above this, and staged writes cut theirs at framework.store.staged.TX_BYTES.
+MAX_REQUEST_BYTES = 960 * 1024
 
 
 def encode(value: Any, *, what: str = "node") -> bytes:

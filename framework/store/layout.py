@@ -8,7 +8,10 @@
 <root>/apps/<app>/versions/<ts>  stored versions (ts = app["version"]); the oldest are pruned beyond N
 <root>/groups/<group>            explicitly created groups {"id", "dependencies", "version"}
 <root>/tasks/<app>/<task-id>     task record JSON
-<root>/deployments/<id>          deployment plan JSON with progress
+<root>/deployments/<id>          deployment plan JSON with progress; a big plan is a small head here plus
+                                 immutable parts (framework.store.planparts); an ephemeral head marked
+                                 `staging` while a big write is staged (framework.store.staged)
+<root>/plan-parts/<id>/part-<n>  the parts of a big plan, written before its head and deleted after it
 <root>/queue/<app>               launch-queue state written by the leader
 <root>/failures/<app>            the app's last task failure (Marathon's lastTaskFailure), written by the
                                  leader; removed with the app (AppStore.commit) and, as a backstop, by the
@@ -89,8 +92,8 @@ class Layout:
     @property
     def dirs(self) -> tuple[str, ...]:
         return (self.root, self.leader_dir, self.apps_dir, self.groups_dir, self.tasks_dir,
-                self.deployments_dir, self.queue_dir, self.failures_dir, self.requests_dir, self.events_dir,
-                self.audit_dir)
+                self.deployments_dir, self.plan_parts_dir, self.queue_dir, self.failures_dir, self.requests_dir,
+                self.events_dir, self.audit_dir)
 
     @property
     def leader_dir(self) -> str:
@@ -119,6 +122,10 @@ class Layout:
     @property
     def deployments_dir(self) -> str:
         return self._join("deployments")
+
+    @property
+    def plan_parts_dir(self) -> str:
+        return self._join("plan-parts")
 
     @property
     def queue_dir(self) -> str:
@@ -160,6 +167,12 @@ class Layout:
 
     def deployment(self, deployment_id: str) -> str:
         return self._join("deployments", check_name("deployment id", deployment_id))
+
+    def plan_parts(self, deployment_id: str) -> str:
+        return self._join("plan-parts", check_name("deployment id", deployment_id))
+
+    def plan_part(self, deployment_id: str, number: int) -> str:
+        return f"{self.plan_parts(deployment_id)}/part-{number:06d}"
 
     def queue_entry(self, app_id: str) -> str:
         return self._join("queue", encode_id(app_id))

@@ -26,7 +26,9 @@ from kazoo.exceptions import ConnectionLoss, NoNodeError, SessionExpiredError
 from kazoo.interfaces import IAsyncResult
 from kazoo.protocol.states import EventType, KazooState, WatchedEvent
 
+from framework.store import planparts
 from framework.store.codec import decode
+from framework.store.deployments import APPLYING, STAGING
 from framework.store.errors import StoreError
 from framework.store.layout import DEFAULT_ROOT, EVENT_PREFIX, Layout, decode_id, sequence_of
 from framework.store.messages import DEFAULT_EVENTS_KEPT
@@ -43,6 +45,21 @@ _FLAT: dict[str, tuple[str, Callable[[str], str]]] = {
     "failures": ("failure", decode_id),
 }
 _SINGLES = {"leader-info": "leader", "framework-id": "framework-id"}
+
+
+def _with_applying(apps: Mapping[str, dict], plans: Mapping[str, dict]) -> dict[str, dict]:
+    """The apps as readers see them: a committed plan still `applying` (framework.store.staged) stands for
+    the app nodes its writer is still bringing to its targets."""
+    shown = dict(apps)
+    for plan in plans.values():
+        if plan.get(APPLYING):
+            for app_id in plan["affectedApps"]:
+                target = plan["target"].get(app_id)
+                if target is None:
+                    shown.pop(app_id, None)
+                else:
+                    shown[app_id] = target
+    return shown
 
 
 @dataclass(frozen=True)
@@ -107,6 +124,10 @@ class Mirror:
         self._started = False
         self._stopped = False
         self._resync_needed = False
+        self._heads: dict[str, dict] = {}  # plan id -> newest head of a split plan
+        self._plans_pending: set[str] = set()  # new plans listed and not yet read
+        self._published: Snapshot | None = None
+        self._parts: dict[str, list[dict]] = {}  # plan id -> its parts, once all are read
 
     # ---- public -------------------------------------------------------------------------------------
 
@@ -134,13 +155,19 @@ class Mirror:
         return self._started and not self._resync_needed and self._idle.is_set() and self.client.connected
 
     def snapshot(self) -> Snapshot:
-        """The current state; cheap when nothing changed since the last call (it is cached)."""
+        """The current state; cheap when nothing changed since the last call (it is cached).
+
+        While a new plan is being read (its head, then a big plan's parts: a few round trips), the last
+        snapshot is returned: the app nodes a plan's writer writes after committing it may arrive first,
+        and a reader must not see them without their plan."""
         with self._lock:
+            if self._plans_pending and self._published is not None:
+                return self._published
             if self._snapshot is None:
                 for app_id in self._tasks.keys() - self._task_views.keys():
                     self._task_views[app_id] = MappingProxyType(dict(self._tasks[app_id]))
                 self._snapshot = Snapshot(
-                    apps=MappingProxyType(dict(self._flat["apps"])),
+                    apps=MappingProxyType(_with_applying(self._flat["apps"], self._flat["deployments"])),
                     groups=MappingProxyType(dict(self._flat["groups"])),
                     tasks=MappingProxyType({app_id: self._task_views[app_id] for app_id in self._tasks}),
                     deployments=MappingProxyType(dict(self._flat["deployments"])),
@@ -150,6 +177,7 @@ class Mirror:
                     revision=self._revision,
                     failures=MappingProxyType(dict(self._flat["failures"])),
                 )
+            self._published = self._snapshot
             return self._snapshot
 
     def subscribe(self, callback: Callable[[Change], None]) -> Callable[[], None]:
@@ -248,6 +276,9 @@ class Mirror:
         kind, to_id = _FLAT[dirname]
         entries = self._flat[dirname]
         ids = {to_id(name) for name in names}
+        if dirname == "deployments":
+            with self._lock:  # hold the snapshot until the new plans are read (see `snapshot`)
+                self._plans_pending |= {name for name in names if full or name not in entries}
         with self._lock:
             gone = [entry_id for entry_id in entries if entry_id not in ids]
             for entry_id in gone:
@@ -260,21 +291,66 @@ class Mirror:
                 self._fetch_data(dirname, name)
 
     def _got_data(self, dirname: str, name: str, result: IAsyncResult) -> None:
-        kind, to_id = _FLAT[dirname]
-        entry_id, entries = to_id(name), self._flat[dirname]
         try:
             value = decode(result.get()[0])
         except NoNodeError:
             value = None
+        if dirname == "deployments":
+            self._got_plan_head(name, value)
+            return
+        self._set_entry(dirname, _FLAT[dirname][1](name), value)
+
+    def _set_entry(self, dirname: str, entry_id: str, value: Any) -> None:
+        kind, entries = _FLAT[dirname][0], self._flat[dirname]
         with self._lock:
-            if entries.get(entry_id) == value:
+            thawed = dirname == "deployments" and entry_id in self._plans_pending
+            if thawed:  # the snapshot held for this plan moves on (it may show changes made meanwhile)
+                self._plans_pending.discard(entry_id)
+                self._snapshot = None
+            if entries.get(entry_id) == value and not thawed:
                 return
             if value is None:
-                del entries[entry_id]
+                entries.pop(entry_id, None)
             else:
                 entries[entry_id] = value
             self._bump()
         self._changed([Change(kind, entry_id, value is None)])
+
+    def _got_plan_head(self, plan_id: str, head: dict | None) -> None:
+        """A plan's head: staged ones stay hidden; a split plan is shown once its parts are read (they are
+        immutable, so they are read once per plan and joined with every later head)."""
+        if head is None or head.get(STAGING):
+            self._heads.pop(plan_id, None)
+            self._parts.pop(plan_id, None)
+            self._set_entry("deployments", plan_id, None)
+            return
+        if not planparts.is_split(head):
+            self._set_entry("deployments", plan_id, head)
+            return
+        self._heads[plan_id] = head
+        if plan_id in self._parts:
+            self._set_entry("deployments", plan_id, planparts.join(head, self._parts[plan_id]))
+            return
+        self._issue(self.client.get_children_async(self.layout.plan_parts(plan_id)), self._got_part_names, plan_id)
+
+    def _got_part_names(self, plan_id: str, result: IAsyncResult) -> None:
+        names = sorted(self._names(result))
+        directory = self.layout.plan_parts(plan_id)
+        pending = [self.client.get_async(f"{directory}/{name}") for name in names]
+        collected: list[dict] = []
+        for future in pending:
+            self._issue(future, self._got_part, plan_id, collected, len(pending))
+
+    def _got_part(self, plan_id: str, collected: list[dict], count: int, result: IAsyncResult) -> None:
+        try:
+            collected.append(decode(result.get()[0]))
+        except NoNodeError:
+            return  # the plan is being deleted; its head's deletion follows
+        head = self._heads.get(plan_id)
+        if len(collected) < count or head is None or len(collected) != head["parts"]:
+            return
+        self._parts[plan_id] = list(collected)
+        self._set_entry("deployments", plan_id, planparts.join(head, collected))
 
     def _got_task_dirs(self, names: set[str], full: bool) -> None:
         gone = {decode_id(name) for name in self._watched_task_dirs - names}

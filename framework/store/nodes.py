@@ -27,10 +27,11 @@ from kazoo.exceptions import (
 )
 from kazoo.handlers.threading import KazooTimeoutError
 from kazoo.interfaces import IAsyncResult
+from kazoo.protocol.serialization import Transaction
 from kazoo.protocol.states import ZnodeStat
 
-from framework.store.codec import decode
-from framework.store.errors import Conflict, NotFound, StoreError
+from framework.store.codec import MAX_REQUEST_BYTES, decode
+from framework.store.errors import Conflict, NotFound, StoreError, TooLarge
 from framework.store.layout import Layout
 
 P = ParamSpec("P")
@@ -70,6 +71,29 @@ def error_for(error: Exception, what: str) -> StoreError:
     if isinstance(error, NoAuthError):
         return StoreError(f"{what}: not authorized by the node's ACL")
     return StoreError(f"{what}: {type(error).__name__}: {error}")
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation of a multi-op request, described for error messages (`what`). kind: create, set,
+    delete or check; `version` -1 means any."""
+
+    kind: str
+    path: str
+    what: str
+    data: bytes = b""
+    version: int = -1
+    ephemeral: bool = False
+
+    @property
+    def cost(self) -> int:
+        """An upper bound of its bytes in a request (path, data, headers)."""
+        return len(self.path.encode()) + len(self.data) + 48
+
+
+def request_bytes(transaction: Any) -> int:
+    """The exact size of a kazoo transaction's request body, as it goes on the wire."""
+    return len(Transaction(transaction.operations).serialize())
 
 
 def wait_all(results: Iterable[IAsyncResult], timeout: float = 30.0) -> None:
@@ -151,12 +175,52 @@ class Nodes:
             return False
         return True
 
-    def commit(self, transaction: Any, described: list[str]) -> list[Any]:
-        """Commits a multi-op whose operations `described` names in order, waiting `timeout` at most; raises
-        Conflict / NotFound / StoreError naming the operation that failed. Not retried: a connection lost (or
-        no answer) during commit leaves the outcome unknown."""
+    def commit_ops(self, ops: Sequence[Op], timeout: float | None = None) -> list[Any]:
+        """`commit` of `ops` as one transaction."""
+        tx = self.client.transaction()
+        for op in ops:
+            if op.kind == "create":
+                tx.create(op.path, op.data, ephemeral=op.ephemeral)
+            elif op.kind == "set":
+                tx.set_data(op.path, op.data, version=op.version)
+            elif op.kind == "delete":
+                tx.delete(op.path, version=op.version)
+            else:
+                tx.check(op.path, op.version)
+        return self.commit(tx, [op.what for op in ops], timeout)
+
+    def commit_batches(self, ops: Sequence[Op], budget: int, guard: Op | None = None,
+                       timeout: float | None = None) -> int:
+        """Commits `ops` in order in consecutive transactions of at most `budget` bytes, each starting with
+        `guard` (a check that the write is still wanted); returns how many. Not atomic as a whole: a failure
+        leaves the batches before it committed (the callers' protocols make that safe)."""
+        batch: list[Op] = [guard] if guard else []
+        used, count = sum(op.cost for op in batch), 0
+        for op in ops:
+            if used + op.cost > budget and len(batch) > (1 if guard else 0):
+                self.commit_ops(batch, timeout)
+                count += 1
+                batch = [guard] if guard else []
+                used = sum(op.cost for op in batch)
+            batch.append(op)
+            used += op.cost
+        if len(batch) > (1 if guard else 0):
+            self.commit_ops(batch, timeout)
+            count += 1
+        return count
+
+    def commit(self, transaction: Any, described: list[str], timeout: float | None = None) -> list[Any]:
+        """Commits a multi-op whose operations `described` names in order, waiting `timeout` (by default the
+        store's) at most; raises
+        Conflict / NotFound / StoreError naming the operation that failed, TooLarge (nothing sent) for a
+        request above MAX_REQUEST_BYTES, which ZooKeeper would answer by dropping the connection. Not
+        retried: a connection lost (or no answer) during commit leaves the outcome unknown."""
+        size = request_bytes(transaction)
+        if size > MAX_REQUEST_BYTES:
+            raise TooLarge(f"{described[0]}: a transaction of {len(described)} operations is {size} bytes, "
+                           f"above the {MAX_REQUEST_BYTES}-byte limit per request")
         try:
-            results = transaction.commit_async().get(timeout=self.timeout)
+            results = transaction.commit_async().get(timeout=self.timeout if timeout is None else timeout)
         except (ConnectionLoss, SessionExpiredError, KazooTimeoutError) as error:
             raise StoreError(f"{described[0]}: connection lost or no answer during commit, outcome unknown; "
                              "re-read before retrying") from error

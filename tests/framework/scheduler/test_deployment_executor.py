@@ -90,6 +90,12 @@ class AppStore:
         for plan_id in cancel:
             self.plans.delete(plan_id)
 
+    def settle(self, plan_id: str) -> bool:
+        return False  # every commit here is complete at once: nothing is ever left applying
+
+    def sweep_staged(self, now: float) -> int:
+        return 0
+
 
 class Harness:
     def __init__(self, plans=None, apps=None) -> None:
