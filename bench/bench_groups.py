@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import requests
+from kazoo.exceptions import NoNodeError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -31,14 +32,19 @@ from tests.marathon_data import real_group  # noqa: E402
 API = str(Path(sys.executable).parent / "balalaika-api")
 
 
-def tree_size(client: object, path: str) -> tuple[int, int]:
-    """(nodes, bytes of data) under `path`, itself included."""
-    nodes, size, pending = 0, 0, [path]
+def tree_size(client: object, root: str) -> tuple[int, int]:
+    """(nodes, bytes of data) of the desired state under `root`: apps with versions, groups, plans."""
+    nodes, size = 0, 0
+    pending = [f"{root}/{name}" for name in ("apps", "groups", "deployments", "plan-parts")]
     while pending:
         node = pending.pop()
-        data, _ = client.get(node)
+        try:
+            data, _ = client.get(node)
+            children = client.get_children(node)
+        except NoNodeError:  # deleted meanwhile (a finished plan)
+            continue
         nodes, size = nodes + 1, size + len(data)
-        pending += [f"{node}/{child}" for child in client.get_children(node)]
+        pending += [f"{node}/{child}" for child in children]
     return nodes, size
 
 
