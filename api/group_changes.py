@@ -59,5 +59,5 @@ def deploy(be: Backend, targets: Mapping[str, writes.Target], **options: object)
 def _record(be: Backend, event: dict) -> None:
     try:
         be.store.events.append(event)
-    except StoreError as error:
+    except (StoreError, ApiError) as error:  # ApiError: 503 while ZooKeeper is unreachable
         log.warning("could not record %s for %s: %s", event["eventType"], event["groupId"], error)

@@ -5,15 +5,9 @@ Why the bound: kazoo's synchronous calls (and `transaction().commit()`) wait for
 timeout, and while the connection is down kazoo queues requests until it comes back. A frozen server
 (SIGSTOP, a partition) is noticed only after two thirds of the session timeout. So an api write hung for
 as long as ZooKeeper was away; with `wait_timeout` it fails with StoreError instead.
-
-Sleeps are `time.sleep` as looked up when the client is made, not kazoo's defaults bound at its import:
-an api worker under gevent is monkey-patched after kazoo was imported, and kazoo's reconnect backoff
-(up to 5 s) with the original sleep froze every request of the worker, reads included, for the outage.
 """
 
 from __future__ import annotations
-
-import time
 
 from kazoo.client import KazooClient
 from kazoo.handlers.threading import AsyncResult, KazooTimeoutError, SequentialThreadingHandler
@@ -26,20 +20,12 @@ from framework.store.errors import StoreError
 
 def connection_retry() -> KazooRetry:
     """Reconnect forever with capped backoff: a scheduler or api replica outlives a ZooKeeper outage."""
-    return KazooRetry(max_tries=-1, delay=0.1, backoff=2, max_delay=5, ignore_expire=False, sleep_func=time.sleep)
+    return KazooRetry(max_tries=-1, delay=0.1, backoff=2, max_delay=5, ignore_expire=False)
 
 
 def command_retry(deadline: float = 15.0) -> KazooRetry:
     """Retry idempotent commands (reads, create-or-set) across short connection losses, not forever."""
-    return KazooRetry(max_tries=5, delay=0.1, backoff=2, max_delay=2, deadline=deadline, sleep_func=time.sleep)
-
-
-class _Handler(SequentialThreadingHandler):
-    """kazoo's threading handler with the sleep of now (see the module's docstring)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sleep_func = time.sleep
+    return KazooRetry(max_tries=5, delay=0.1, backoff=2, max_delay=2, deadline=deadline)
 
 
 class _BoundedResult(AsyncResult):
@@ -56,7 +42,7 @@ class _BoundedResult(AsyncResult):
         return super().wait(self.bound if timeout is None else timeout)
 
 
-class _BoundedHandler(_Handler):
+class _BoundedHandler(SequentialThreadingHandler):
     """kazoo's threading handler, making futures that never wait longer than `bound`."""
 
     def __init__(self, bound: float) -> None:
@@ -95,7 +81,7 @@ def connect(hosts: str, *, timeout: float = 10.0, auth: tuple[str, str] | None =
     client = KazooClient(
         hosts=hosts,
         timeout=timeout,
-        handler=_BoundedHandler(wait_timeout) if wait_timeout is not None else _Handler(),
+        handler=_BoundedHandler(wait_timeout) if wait_timeout is not None else SequentialThreadingHandler(),
         connection_retry=connection_retry(),
         command_retry=command_retry() if wait_timeout is None else command_retry(wait_timeout),
         auth_data=[("digest", f"{auth[0]}:{auth[1]}")] if auth else None,

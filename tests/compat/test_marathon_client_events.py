@@ -34,9 +34,12 @@ WEB = {"id": "/compat/web", "cmd": "exec busybox httpd -f -p $PORT0 -h .", "cpus
        "healthChecks": [{"protocol": "MESOS_HTTP", "path": "/stdout", "portIndex": 0, "gracePeriodSeconds": 5,
                          "intervalSeconds": 1, "timeoutSeconds": 1, "delaySeconds": 0,
                          "maxConsecutiveFailures": 2}]}
-# A version whose check never passes: killed for health, and its deployment fails at its deadline.
+# A version whose check never passes: killed for health within seconds, and its deployment fails at its
+# deadline, rolled back. The deadline leaves the health kill time to come first on a loaded machine (at 15 s
+# it once did not: the rollback replaced the broken task before its checks had failed twice).
+DEADLINE = 40
 BROKEN = {**WEB, "healthChecks": [{**WEB["healthChecks"][0], "path": "/missing", "gracePeriodSeconds": 0}],
-          "labels": {DEADLINE_LABEL: "15", AUTO_ROLLBACK_LABEL: "true"}}
+          "labels": {DEADLINE_LABEL: str(DEADLINE), AUTO_ROLLBACK_LABEL: "true"}}
 
 
 class Reader:
@@ -105,7 +108,9 @@ def test_the_pypi_client_reads_every_event_type_we_emit(backend_stack: BackendSt
         backend_stack.scale("/compat/web", 2)
     assert locked.value.status == 409
     parsed.wait("group_change_failed", "failed_health_check_event", "unhealthy_task_kill_event",
-                "unhealthy_instance_kill_event", "deployment_step_failure", "deployment_failed")
+                "unhealthy_instance_kill_event", timeout=DEADLINE)
+    assert not parsed.of("deployment_failed")  # the health kill came before the deadline, as meant
+    parsed.wait("deployment_step_failure", "deployment_failed", timeout=DEADLINE + 30)
     assert parsed.of("group_change_failed")[0].group_id == "/compat"
     assert parsed.of("unhealthy_task_kill_event")[0].app_id == "/compat/web"
     assert parsed.of("deployment_failed")[0].id == parsed.of("deployment_step_failure")[0].plan.id
