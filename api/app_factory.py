@@ -15,6 +15,7 @@ EVENT_HEARTBEAT          -                           seconds between SSE heartbe
 EVENT_STREAM_QUOTA       -                           api.stream_quota.StreamQuota shared by the workers (api.serve);
                                                      else one of this process: 250 per client, 5,000 in all
 AUDIT_KEPT               -                           audit records kept (api/audit.py), 1000
+EDGE_ADMIN_URL           BALALAIKA_EDGE_ADMIN        balalaika-lb's stats/admin URL, for the dashboard's Cluster page
 BACKEND                  -                           a ready backend object (tests); else one per worker
 =======================  ==========================  ==================================================================
 """
@@ -30,6 +31,7 @@ from api import audit, auth, errors, metrics
 from api.backend import init_backend
 from api.blueprints import apps, deployments, events, groups, info, openapi, queue, tasks
 from api.stream_quota import StreamQuota
+from api.ui import bp as ui_blueprint
 
 DEFAULTS = {
     "ZK_ROOT": "/balalaika",
@@ -45,6 +47,7 @@ ENVIRONMENT = {
     "AUTH_FILE": "BALALAIKA_AUTH_FILE",
     "MAX_CONTENT_LENGTH": "BALALAIKA_MAX_BODY",
     "SERVICE_PORTS": "BALALAIKA_SERVICE_PORTS",
+    "EDGE_ADMIN_URL": "BALALAIKA_EDGE_ADMIN",
 }
 
 
@@ -69,6 +72,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     init_backend(app)
     for module in (apps, tasks, deployments, groups, queue, events, info, openapi):
         app.register_blueprint(module.bp)
+    app.register_blueprint(ui_blueprint)  # the dashboard under /ui/, a client of the blueprints above
     return app
 
 

@@ -61,6 +61,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--certfile")
     parser.add_argument("--keyfile")
     parser.add_argument("--service-ports", default="10000-20000", help="range for servicePort 0")
+    parser.add_argument("--edge-admin", help="balalaika-lb's stats port URL: the dashboard lists its routed services")
     parser.add_argument("--threads", type=int, default=16, help="request threads per worker (streams get more)")
     parser.add_argument("--max-body", type=int, default=5 * 1024 * 1024, help="request body limit (bytes)")
     parser.add_argument("--event-streams-per-client", type=int, default=250,
@@ -123,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
               "MAX_CONTENT_LENGTH": args.max_body}
     if args.auth_file:
         config["AUTH_FILE"] = args.auth_file
+    if args.edge_admin:
+        config["EDGE_ADMIN_URL"] = args.edge_admin
     # a worker may hold every stream: more slots than workers, since a restarted worker overlaps its successor
     config["EVENT_STREAM_QUOTA"] = StreamQuota(args.event_streams_per_client, args.max_event_streams,
                                                slots=2 * args.workers + 2)

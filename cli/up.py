@@ -234,7 +234,9 @@ class Stack:
             self._start_mesos()
         self._part("api", [bin_path("balalaika-api"), "--zk", self.zk_hosts,
                            "--bind", f"127.0.0.1:{self.args.api_port}", "--workers", "2",
-                           "--service-ports", self.args.service_ports],
+                           "--service-ports", self.args.service_ports,
+                           # the dashboard's Cluster page lists what the edge (started below) routes
+                           "--edge-admin", f"http://127.0.0.1:{self.args.stats_port}"],
                    lambda: http_ok(f"{self.api_url}/ping"))
         scheduler = [bin_path("balalaika-scheduler"), "--master", self.master, "--zk", self.zk_hosts,
                      "--hostname", "127.0.0.1", "--port", str(self.args.api_port)]
@@ -343,6 +345,7 @@ class Stack:
         lines = [
             f"Balalaika is up ({seconds:.1f} s):",
             f"  API (Marathon v2)   {self.api_url}    curl {self.api_url}/v2/apps",
+            f"  dashboard           {self.api_url}/ui/",
             f"  edge (HAProxy)      {self.edge_url}    curl -H 'Host: web.localhost' {self.edge_url}/",
             f"  HAProxy stats       http://127.0.0.1:{args.stats_port}/haproxy?stats",
             f"  API metrics         {self.api_url}/metrics",

@@ -1,6 +1,7 @@
 """The lb's own pages, served to HAProxy's stats listener (which forwards them from the stats port):
-the current config, the skipped apps with reasons, HAProxy's worker PIDs, metrics, and Marathon-LB's
-signals (``/_mlb_signal/hup``: read the API again; ``/_mlb_signal/usr1``: reload HAProxy)."""
+the current config, the routed services (for the api's dashboard), the skipped apps with reasons, HAProxy's
+worker PIDs, metrics, and Marathon-LB's signals (``/_mlb_signal/hup``: read the API again;
+``/_mlb_signal/usr1``: reload HAProxy)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from lb.metrics import LbMetrics
-from lb.model import Routing
+from lb.model import Routing, Service
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,10 @@ class AdminPages:
             routing = self.routing()
             skipped = [vars(skip) for skip in (routing.skipped if routing else ())]
             return 200, "application/json", json.dumps({"skipped": skipped}).encode()
+        if path == "/_balalaika_services":
+            routing = self.routing()
+            return 200, "application/json", json.dumps({"services": [
+                service_json(service) for service in (routing.services if routing else ())]}).encode()
         if path == "/_haproxy_getpids":
             return 200, "text/plain", " ".join(str(pid) for pid in self.worker_pids()).encode()
         if path == "/metrics":
@@ -44,6 +49,13 @@ class AdminPages:
             self.signal(path.rsplit("/", 1)[1])
             return 200, "text/plain", b"Sent SIG" + path.rsplit("/", 1)[1].upper().encode() + b"\n"
         return 404, "text/plain", b"not found\n"
+
+
+def service_json(service: Service) -> dict:
+    """One routed service for /_balalaika_services (what a dashboard lists: app, port, hosts, servers)."""
+    return {"appId": service.app_id, "name": service.name, "port": service.bind_port, "vhosts": list(service.vhosts),
+            "servers": [{"address": server.address, "port": server.port, "draining": server.draining}
+                        for server in service.servers]}
 
 
 class AdminServer:

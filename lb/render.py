@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from lb.model import Routing, Server, Service
 
 ADMIN_BACKEND = "balalaika_lb_admin"
-ADMIN_PATHS = ("/_haproxy_getconfig", "/_haproxy_getpids", "/_balalaika_skipped", "/metrics")
+ADMIN_PATHS = ("/_haproxy_getconfig", "/_haproxy_getpids", "/_balalaika_skipped", "/_balalaika_services", "/metrics")
 SIGNAL_PREFIX = "/_mlb_signal/"
 
 

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(zookeeper haproxy docker.io busybox-static socat curl iproute2 iptables procps python3-venv)
+# chromium: the dashboard's browser tests (tests/ui/), driven by Playwright without its browser downloads
+apt_packages=(zookeeper haproxy docker.io busybox-static socat curl iproute2 iptables procps python3-venv chromium)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.fixtures.mesoslocal",
     "tests.fixtures.stack",
     "tests.fixtures.edge",
+    "tests.fixtures.browser",
 ]
 
 END_TO_END_FIXTURES = frozenset({
