@@ -31,7 +31,7 @@ class TaskRow:
     id: str
     endpoint: str  # host:port[,port...]
     state: str
-    health: str  # Healthy / Unhealthy / Unknown / None (no health checks)
+    health: str  # Healthy / Unhealthy / Unknown / No checks
     started: str | None
     version: str | None
     current: bool  # runs the app's current configuration
@@ -40,7 +40,7 @@ class TaskRow:
 def health_of(task: Mapping, checked: bool) -> str:
     results = task.get("healthCheckResults") or []
     if not checked:
-        return "None"
+        return "No checks"
     if not results:
         return "Unknown"
     return "Healthy" if all(result.get("alive") for result in results) else "Unhealthy"

@@ -21,7 +21,7 @@ class Row:
     status: str | None
     running: int
     target: int
-    healthy: int
+    healthy: int | None  # None: no health checks, so "healthy" means nothing (not 0 healthy)
     unhealthy: int
     cpus: float
     mem: float
@@ -55,15 +55,17 @@ def last_change(app: Mapping) -> str | None:
 def app_row(app: Mapping, queue_entry: Mapping | None, now: float, name: str) -> Row:
     instances = int(app.get("instances", 0))
     return Row("app", app["id"], name, app_status(app, queue_entry, now), int(app.get("tasksRunning", 0)),
-               instances, int(app.get("tasksHealthy", 0)), int(app.get("tasksUnhealthy", 0)),
+               instances, int(app.get("tasksHealthy", 0)) if app.get("healthChecks") else None,
+               int(app.get("tasksUnhealthy", 0)),
                float(app.get("cpus", 0)) * instances, float(app.get("mem", 0)) * instances,
                float(app.get("disk", 0)) * instances, last_change(app))
 
 
 def group_row(group_id: str, name: str, members: list[Row]) -> Row:
     changes = [row.last_change for row in members if row.last_change]
+    checked = [row.healthy for row in members if row.healthy is not None]
     return Row("group", group_id, name, group_status(row.status for row in members if row.status),
-               sum(r.running for r in members), sum(r.target for r in members), sum(r.healthy for r in members),
+               sum(r.running for r in members), sum(r.target for r in members), sum(checked) if checked else None,
                sum(r.unhealthy for r in members), sum(r.cpus for r in members), sum(r.mem for r in members),
                sum(r.disk for r in members), max(changes) if changes else None, len(members))
 

@@ -50,6 +50,13 @@ def test_rows_of_a_group_aggregate_nested_apps_and_keep_empty_groups():
     assert group_ids({"id": "/", "groups": [{"id": "/g", "groups": [{"id": "/g/sub"}]}]}) == {"/g", "/g/sub"}
 
 
+def test_healthy_counts_only_apps_with_health_checks():
+    checked = app("/g/checked", tasksHealthy=2, healthChecks=[{"protocol": "HTTP"}])
+    table = rows([app("/unchecked"), checked], {"/g"}, {}, NOW)
+    assert [(row.name, row.healthy) for row in table] == [("g", 2), ("unchecked", None)]  # not "0 healthy"
+    assert rows([app("/g/a")], {"/g"}, {}, NOW)[0].healthy is None
+
+
 def test_validation_errors_land_on_the_line_of_the_field_they_name():
     definition = {"id": "/web", "cpus": -1, "container": {"type": "DOCKER", "docker": {"image": ""}},
                   "portDefinitions": [{"port": 0}, {"port": -5, "name": "x"}], "labels": {"cpus": "not this"}}
