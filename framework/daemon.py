@@ -93,7 +93,9 @@ class Daemon:
         # The loop reads apps, deployments and failures from the mirror; it keeps the task records in memory
         # and writes them and the events itself, so mirroring those would only re-read its own writes.
         self.mirror = Mirror(self.client, args.zk_root, tasks=False, events=False)
-        identity = {"id": str(uuid.uuid4()), "host": args.hostname, "port": args.port}
+        # the master as given: the api shows it at /v2/info (marathon_config.master) and its dashboard reads
+        # the agents' totals from it
+        identity = {"id": str(uuid.uuid4()), "host": args.hostname, "port": args.port, "master": args.master}
         self.leadership = Leadership(self.client, args.zk_root, identity, session_timeout=args.zk_session_timeout)
         self.metrics.leading(lambda: self.leadership.is_leader)
         self.metrics_server = self.metrics.serve(args.metrics_port, args.metrics_host) if args.metrics_port else None

@@ -75,6 +75,7 @@ def info() -> Response:
             "features": [],
             "failover_timeout": 604800,
             "mesos_role": defaults.ROLE,
+            "master": (snap.leader or {}).get("master") if isinstance(snap.leader, dict) else None,
             "webui_url": None,
         },
         "zookeeper_config": {

@@ -13,8 +13,8 @@ from api.ui.app_view import config_of, pretty, queue_view, task_rows
 from api.ui.blueprint import bp
 from api.ui.cluster import agents
 from api.ui.deployments import deployment_view
-from api.ui.edge import read_edge
 from api.ui.history import SHOWN_VERSIONS, compared_version, diff
+from api.ui.neighbours import read_edge, read_master
 from api.ui.services import breadcrumbs, group_ids, rows
 from api.ui.status import app_status
 
@@ -101,5 +101,6 @@ def cluster_page() -> str:
     apps = {app["id"]: app for app in local_api.get("/v2/apps")["apps"]}
     tasks = local_api.get("/v2/tasks")["tasks"]
     edge = read_edge(current_app.config.get("EDGE_ADMIN_URL"))
-    return render_template("ui/cluster.html", page="cluster", info=info, agents=agents(tasks, apps), edge=edge)
+    master = read_master((info.get("marathon_config") or {}).get("master"), agents(tasks, apps))
+    return render_template("ui/cluster.html", page="cluster", info=info, master=master, edge=edge)
 

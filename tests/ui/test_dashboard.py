@@ -105,6 +105,8 @@ def test_dashboard_shows_scales_edits_and_rolls_back_an_app(backend_stack: Backe
 
         page.goto(f"{backend_stack.api_url}/ui/cluster")
         expect(page.locator(".leader")).to_contain_text("scheduler0")
+        expect(page.get_by_text("Totals and every framework's use from the Mesos master")).to_be_visible()
+        expect(page.locator("#agents-h + p + table tbody tr")).to_have_count(3)  # all three, idle ones too
         expect(page.get_by_text("Not configured")).to_be_visible()
         shoot(page, tmp_path, "cluster")
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from api.ui.app_view import config_of, pretty, queue_view, task_rows
-from api.ui.cluster import agents, routed_services
+from api.ui.cluster import Resources, agents, master_url, routed_services, with_master_agents
 from api.ui.deployments import deployment_view
 from api.ui.editing import NotJson, field_errors, line_of, parse
 from api.ui.guard import cross_site
@@ -151,3 +151,17 @@ def test_cross_site_posts_are_told_apart():
     assert cross_site({"Origin": "http://evil.example"}, "h:8080")
     assert not cross_site({"Origin": "http://h:8080"}, "h:8080")
     assert not cross_site({}, "h:8080")  # curl or a script, with its credentials on purpose
+
+
+def test_agents_get_their_totals_from_the_master_and_idle_agents_are_listed():
+    ours = agents([{"appId": "/a", "state": "TASK_RUNNING", "agentId": "S1", "host": "h1"}], {"/a": app("/a")})
+    slaves = {"slaves": [
+        {"id": "S1", "hostname": "h1", "resources": {"cpus": 4, "mem": 4096, "disk": 100},
+         "used_resources": {"cpus": 1.5, "mem": 512, "disk": 0}},
+        {"id": "S2", "hostname": "h2", "resources": {"cpus": 2, "mem": 1024}, "used_resources": {}}]}
+    joined = with_master_agents(ours, slaves)
+    assert [(a.host, a.tasks, a.cpus, a.total, a.used_by_all) for a in joined] == [
+        ("h1", 1, 0.5, Resources(4, 4096, 100), Resources(1.5, 512, 0)),
+        ("h2", 0, 0.0, Resources(2, 1024, 0), Resources(0, 0, 0))]
+    assert master_url("127.0.0.1:5050") == "http://127.0.0.1:5050"
+    assert master_url("zk://z1:2181/mesos") is None and master_url(None) is None
