@@ -35,6 +35,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--allocation-interval", type=float, default=1.0)
     parser.add_argument("--agent-timeout", type=float, default=75.0)
     parser.add_argument("--agent-port", type=int, default=0, help="port every agent binds on its own IP")
+    parser.add_argument("--pretend-tasks", action="store_true",
+                        help="agents only pretend to run command tasks: STARTING/RUNNING reported, no process, kept "
+                             "until killed (for benchmarks at 100,000 tasks; see mesoslocal/agent/pretend_runner.py)")
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -44,14 +47,16 @@ async def serve(args: argparse.Namespace) -> None:
                       work_dir=args.work_dir, ip=args.ip, port=args.port,
                       allocation_interval=args.allocation_interval, heartbeat_interval=args.heartbeat_interval,
                       agent_timeout=args.agent_timeout, attributes=args.attributes, zk=args.zk,
-                      agent_port=args.agent_port, split_agent_ports=not args.no_split_ports)
+                      agent_port=args.agent_port, split_agent_ports=not args.no_split_ports,
+                      pretend_tasks=args.pretend_tasks)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await cluster.start()
-    log.info("mesos-local: master on %s:%d with %d agents (%s)", args.ip, cluster.port, args.agents,
-             ", ".join(a.endpoint() for a in cluster.agents))
+    log.info("mesos-local: master on %s:%d with %d agents (%s)%s", args.ip, cluster.port, args.agents,
+             ", ".join(a.endpoint() for a in cluster.agents),
+             "; command tasks are only pretended (--pretend-tasks)" if args.pretend_tasks else "")
     try:
         await stop.wait()
     finally:

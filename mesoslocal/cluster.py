@@ -35,6 +35,9 @@ from mesoslocal.zk import MasterRegistration
 
 log = logging.getLogger(__name__)
 DEFAULT_RESOURCES = "cpus:4;mem:4096;disk:10000;ports:[31000-32000]"
+# Mesos's master reads a call of any size; aiohttp refuses bodies over 1 MB by default, which an ACCEPT of ~500
+# command TaskInfos (~2 KB each) already exceeds (413). 256 MB stays a guard against a runaway client.
+MAX_CALL_BYTES = 256 * 1024 * 1024
 T = TypeVar("T")
 
 
@@ -112,8 +115,10 @@ class Cluster:
                  allocation_interval: float = 1.0, heartbeat_interval: float = 15.0, agent_timeout: float = 75.0,
                  attributes: str | list[str] | None = None, zk: str | None = None, agent_port: int = 0,
                  split_agent_ports: bool = True, update_retry: float = 10.0,
-                 executor_registration_timeout: float = 60.0, executor_shutdown_grace_period: float = 5.0) -> None:
+                 executor_registration_timeout: float = 60.0, executor_shutdown_grace_period: float = 5.0,
+                 pretend_tasks: bool = False) -> None:
         self.agent_count = agents
+        self.pretend_tasks = pretend_tasks
         self.agent_resources = Resources.parse_spec(agent_resources)
         self.docker_host = docker_host
         self._own_work_dir = work_dir is None
@@ -142,7 +147,7 @@ class Cluster:
         self.master = Master(ip=self.ip, port=self.port, allocation_interval=self.allocation_interval,
                              heartbeat_interval=self.heartbeat_interval, agent_timeout=self.agent_timeout,
                              agent_ping_interval=min(1.0, self.agent_timeout / 4), flags=flags)
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_CALL_BYTES)
         app[http_scheduler.MASTER_KEY] = self.master
         http_scheduler.add_routes(app)
         state_json.add_routes(app)
@@ -180,7 +185,8 @@ class Cluster:
                      attributes=self._agent_attributes(index), work_dir=self.work_dir / f"agent{index}",
                      docker_host=self.docker_host, port=port, update_retry=self.update_retry,
                      executor_registration_timeout=self.executor_registration_timeout,
-                     executor_shutdown_grace_period=self.executor_shutdown_grace_period)
+                     executor_shutdown_grace_period=self.executor_shutdown_grace_period,
+                     pretend_tasks=self.pretend_tasks)
 
     async def _start_agent(self, index: int, port: int) -> None:
         assert self.master is not None

@@ -23,6 +23,7 @@ from mesoslocal.agent import executor_api, fetcher
 from mesoslocal.agent.command_runner import CommandTaskRunner, environment_of
 from mesoslocal.agent.executors import ExecutorRun
 from mesoslocal.agent.health import HealthChecker
+from mesoslocal.agent.pretend_runner import PretendTaskRunner, pretends
 from mesoslocal.agent.runner import LaunchError, TaskExit, TaskRunner
 from mesoslocal.agent.status_updates import StatusUpdateManager
 from mesoslocal.agent.task_run import TaskRun
@@ -54,7 +55,9 @@ class Agent:
     def __init__(self, *, index: int, hostname: str, ip: str, resources: Resources, attributes: list[dict],
                  work_dir: Path, docker_host: str | None = None, port: int = 0,
                  executor_registration_timeout: float = 60.0, update_retry: float = 10.0,
-                 executor_shutdown_grace_period: float = 5.0, fetch_timeout: float = fetcher.DEFAULT_TIMEOUT) -> None:
+                 executor_shutdown_grace_period: float = 5.0, fetch_timeout: float = fetcher.DEFAULT_TIMEOUT,
+                 pretend_tasks: bool = False) -> None:
+        self.pretend_tasks = pretend_tasks  # command tasks only pretended (pretend_runner)
         self.index, self.hostname, self.ip, self.port = index, hostname, ip, port
         self.resources, self.attributes = resources, attributes
         self.work_dir, self.docker_host = work_dir, docker_host
@@ -289,6 +292,8 @@ class Agent:
         return env
 
     def _make_runner(self, framework_info: dict, run: TaskRun) -> TaskRunner:
+        if self.pretend_tasks and pretends(run.info):
+            return PretendTaskRunner(self.ip)
         env = self.executor_env(framework_info, run.executor_id, run.sandbox)
         env["MESOS_ALLOCATION_ROLE"] = "*"
         env.update(environment_of(run.info.get("command", {})))
@@ -318,11 +323,13 @@ class Agent:
     async def _prepare(self, run: TaskRun) -> bool:
         """Creates the sandbox and fetches the task's URIs. False when the task is not to be launched: its
         framework was shut down meanwhile, or the fetch failed or the task was killed (its update sent)."""
-        # off the loop: four directory levels per task, ~1 ms under load, held up the master and every agent
-        await asyncio.to_thread(run.sandbox.mkdir, parents=True, exist_ok=True)
+        pretended = self.pretend_tasks and pretends(run.info)
+        if not pretended:  # a pretended task has no sandbox and fetches nothing
+            # off the loop: four directory levels per task, ~1 ms under load, held up the master and every agent
+            await asyncio.to_thread(run.sandbox.mkdir, parents=True, exist_ok=True)
         if (run.framework_id, run.id) not in self.tasks:
             return False  # the framework was shut down meanwhile
-        uris = run.info.get("command", {}).get("uris", [])
+        uris = [] if pretended else run.info.get("command", {}).get("uris", [])
         if uris and not run.killing and not await self._fetch(run, uris):
             return False
         if run.killing:
