@@ -9,11 +9,13 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from kazoo.exceptions import NoNodeError, NotEmptyError
 from kazoo.interfaces import IAsyncResult
 
-from framework.store.codec import encode
+from framework.store.bulk_read import read_all
+from framework.store.codec import decode, encode
 from framework.store.nodes import Nodes, translated
 
 # Task updates go out as multi-op transactions of this many set_data: ~29,000/s measured, against
@@ -98,17 +100,23 @@ class TaskStore:
 
     @translated
     def all(self, app_id: str | None = None) -> list[dict]:
-        """Every task record (of one app, or of all), read with pipelined requests."""
-        client, tasks_dir = self._nodes.client, self._layout.tasks_dir
+        """Every task record (of one app, or of all), read in batches of a few hundred per request
+        (bulk_read: a new leader loads 100,000 records in seconds, not a minute)."""
+        client, tasks_dir, timeout = self._nodes.client, self._layout.tasks_dir, self._nodes.timeout
         if app_id is None:
             dirs = [f"{tasks_dir}/{name}" for name in self._nodes.children(tasks_dir, "tasks directory")]
         else:
             dirs = [self._layout.task_dir(app_id)]
-        listings = [(d, client.get_children_async(d)) for d in dirs]
-        paths = []
-        for directory, listing in listings:
-            try:
-                paths += [f"{directory}/{name}" for name in listing.get(timeout=self._nodes.timeout)]
-            except NoNodeError:
-                continue
-        return [task for task, _ in self._nodes.get_many(paths).values()]
+        paths = [f"{directory}/{name}" for directory, names in read_all(client, dirs, True, timeout)
+                 for name in _unless_gone(names, [])]
+        return [decode(data) for _, data in read_all(client, paths, False, timeout)
+                if _unless_gone(data, None) is not None]
+
+
+def _unless_gone(answer: Any, gone: Any) -> Any:
+    """A bulk answer: `gone` for a node deleted meanwhile; raises any other error."""
+    if isinstance(answer, NoNodeError):
+        return gone
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
