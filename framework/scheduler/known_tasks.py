@@ -45,6 +45,9 @@ class KnownTasks:
         self._store = store
         self._records: dict[str, dict] = {}
         self._views: dict[str, dict] = {}
+        # app id -> task id -> view: the loop asks for one app's tasks once per app per tick; scanning every
+        # view for each (10,000 apps x 100,000 tasks) took ~85 % of the loop at 10,000 tasks
+        self._views_by_app: dict[str, dict[str, dict]] = {}
         self._unwritten: dict[str, list[dict]] = {}  # task id -> statuses to acknowledge once it is written
         self._writing: dict[str, Any] = {}  # task id -> future of its record's write, possibly still in flight
         self._acks: list[dict] = []  # statuses to acknowledge at the next flush (their record is deleted)
@@ -68,21 +71,20 @@ class KnownTasks:
         return self._views.values()
 
     def views_of(self, app_id: str) -> list[dict]:
-        return [view for view in self._views.values() if view["appId"] == app_id]
+        return list(self._views_by_app.get(app_id, {}).values())
 
     def views_by_app(self) -> dict[str, list[dict]]:
-        by_app: dict[str, list[dict]] = {}
-        for view in self._views.values():
-            by_app.setdefault(view["appId"], []).append(view)
-        return by_app
+        return {app_id: list(views.values()) for app_id, views in self._views_by_app.items()}
 
     def app_ids(self) -> set[str]:
-        return {record["appId"] for record in self._records.values()}
+        return set(self._views_by_app)
 
     def remember(self, record: dict) -> None:
         """Takes a record as it is stored already (a predecessor's, at the start of leadership)."""
+        view = records.decision_view(record)
         self._records[record["id"]] = record
-        self._views[record["id"]] = records.decision_view(record)
+        self._views[record["id"]] = view
+        self._views_by_app.setdefault(record["appId"], {})[record["id"]] = view
 
     def update(self, record: dict, ack: mesos.StatusUpdate | None = None) -> None:
         """Takes a changed record and marks it for writing at the next `flush`: one batch of transactions
@@ -120,6 +122,10 @@ class KnownTasks:
         for an unknown task."""
         record = self._records.pop(task_id)
         self._views.pop(task_id, None)
+        of_app = self._views_by_app.get(record["appId"], {})
+        of_app.pop(task_id, None)
+        if not of_app:
+            self._views_by_app.pop(record["appId"], None)
         self._settle([task_id])
         self._store.delete(record["appId"], task_id)
         self._acks += self._unwritten.pop(task_id, [])

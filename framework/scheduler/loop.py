@@ -21,7 +21,7 @@ import logging
 import queue
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from framework.deploy.instances import reconcile_instances
@@ -40,6 +40,7 @@ from framework.scheduler.launch_queue import LaunchQueue
 from framework.scheduler.launching import agent_attributes, placements, plan_launches
 from framework.scheduler.metrics import SchedulerMetrics
 from framework.scheduler.readiness import ReadinessProber, ReadinessResult
+from framework.scheduler.reconciliation import Reconciliation
 from framework.store import Store
 from framework.timeutil import format_ts
 
@@ -55,7 +56,7 @@ class SchedulerConfig:
     failover_timeout: float = 7 * 24 * 3600.0
     launch_timeout: float = 300.0
     kill_retry: float = 10.0
-    reconcile_timeout: float = 15.0
+    reconcile_timeout: float = 15.0  # per batch, since its latest answer (framework.scheduler.reconciliation)
     reconcile_interval: float = 600.0
     decline_seconds: float = 120.0
     pending_refuse_seconds: float = 5.0
@@ -72,14 +73,6 @@ class StoreChanged:
 @dataclass(frozen=True)
 class Wake:
     """Nothing to do but look at `keep_running` now (a stop asked from another thread)."""
-
-
-@dataclass
-class _Reconciliation:
-    awaiting: set[str] = field(default_factory=set)
-    deadline: float = 0.0
-    done: bool = False
-    asked: bool = False  # the explicit reconciliation of this subscription was sent
 
 
 def framework_info(config: SchedulerConfig, framework_id: str | None) -> dict:
@@ -112,7 +105,7 @@ class Scheduler:
         self.connection: Any = None
         self.framework_id: str | None = None
         self.agents: dict[str, dict[str, str]] = {}  # agent id -> attributes, learnt from offers
-        self.reconciliation = _Reconciliation()
+        self.reconciliation = Reconciliation()
         self.offers_wanted = True  # a new subscription is not suppressed
         self.last_reconcile = 0.0
         self.registered = False  # the current connection subscribed once (a later SUBSCRIBED re-registers)
@@ -157,7 +150,7 @@ class Scheduler:
     def _open_connection(self) -> None:
         if self.connection is not None:
             self.connection.stop(teardown=False)
-        self.reconciliation = _Reconciliation()
+        self.reconciliation = Reconciliation()
         self.registered = False
         self.connection = self.connect(framework_info(self.config, self.framework_id), self.events.put)
         self.connection.start()
@@ -233,17 +226,25 @@ class Scheduler:
         log.info("subscribed as framework %s; reconciling %d tasks", framework_id, len(self.tasks))
         self.offers_wanted = True
         known = [record["id"] for record in self.tasks.records() if not is_terminal_state(record["state"])]
-        self.reconciliation = _Reconciliation(set(known), now + self.config.reconcile_timeout, asked=True)
-        if known:
-            self.connection.reconcile(known)
+        self.reconciliation = Reconciliation.asking(known, self.config.reconcile_timeout)
+        self._reconcile_step(now)
+
+    def _reconcile_step(self, now: float) -> None:
+        """Unless the current batch is still being answered: its unanswered tasks are lost, the next batch is
+        asked about, or, after the last, reconciliation is done (framework.scheduler.reconciliation)."""
+        reconciliation = self.reconciliation
+        if reconciliation.waiting(now):
+            return
+        for task_id in reconciliation.give_up():
+            log.warning("task %s unanswered by reconciliation: considered lost", task_id)
+            self._end_task(task_id, {"state": "TASK_LOST", "message": "unanswered by reconciliation"}, now)
+        batch = reconciliation.next_batch(now)
+        if batch:
+            self.connection.reconcile(batch)
         else:
             self._finish_reconciliation(now)
 
     def _finish_reconciliation(self, now: float) -> None:
-        for task_id in sorted(self.reconciliation.awaiting):
-            log.warning("task %s unanswered by reconciliation: considered lost", task_id)
-            self._end_task(task_id, {"state": "TASK_LOST", "message": "unanswered by reconciliation"}, now)
-        self.reconciliation.awaiting.clear()
         self.reconciliation.done = True
         self.last_reconcile = now
         self.connection.reconcile([])  # implicit: tells us of tasks we do not know, which we then kill
@@ -253,14 +254,13 @@ class Scheduler:
     def _on_status(self, update: mesos.StatusUpdate, now: float) -> None:
         self.metrics.status_update(update.state)
         self._apply_status(update, now)
-        reconciliation = self.reconciliation
-        if reconciliation.asked and not reconciliation.done and not reconciliation.awaiting:
-            self._finish_reconciliation(now)  # the last answer: a new leader acts now, not at its next tick
+        if self.reconciliation.in_progress() and not self.reconciliation.awaiting:
+            self._reconcile_step(now)  # the batch's last answer: the next batch, or act now, not at the next tick
 
     def _apply_status(self, update: mesos.StatusUpdate, now: float) -> None:
         status = update.status
         task_id = update.task_id
-        self.reconciliation.awaiting.discard(task_id)
+        self.reconciliation.answered(task_id, now)
         record = self.tasks.get(task_id)
         if record is None:
             if not is_terminal_state(update.state):
@@ -273,6 +273,9 @@ class Scheduler:
             return
         updated = records.apply_status(record, status, now=now, kill_requested=self.killer.requested(task_id))
         self._record_health(record, updated, status, now)
+        if not records.changes_anything(record, updated):  # typically a reconciliation answer: nothing to store
+            self._ack_now(update)
+            return
         self.tasks.update(updated, ack=update)
         if updated["state"] != record["state"]:
             self.event_log.record(records.status_update_event(updated, status, format_ts(now)), now)
@@ -348,8 +351,8 @@ class Scheduler:
         if self.connection is None or not self.connection.connected:
             return
         if not self.reconciliation.done:
-            if not self.reconciliation.awaiting or now >= self.reconciliation.deadline:
-                self._finish_reconciliation(now)
+            if self.reconciliation.in_progress():
+                self._reconcile_step(now)
             return
         self._take_requests(now)
         snapshot = self.mirror.snapshot()
