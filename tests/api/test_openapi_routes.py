@@ -13,8 +13,10 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from api import create_app
 from api.blueprints.openapi import document
 
-# The document describes the API; its own URL is not one of the API's operations.
+# The document describes the API; its own URL is not one of the API's operations, nor are the dashboard's
+# HTML pages and form posts under /ui/ (tests/api/ui, tests/ui).
 DOCUMENT_ITSELF = {"/openapi.json", "/v2/openapi.json"}
+DASHBOARD = "/ui/"
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 
 
@@ -30,7 +32,8 @@ def template(rule: str) -> str:
 
 def served(flask_app) -> set[tuple[str, str]]:
     return {(template(rule.rule), method.lower()) for rule in flask_app.url_map.iter_rules()
-            if rule.rule not in DOCUMENT_ITSELF for method in rule.methods - IMPLICIT_METHODS}
+            if rule.rule not in DOCUMENT_ITSELF and not rule.rule.startswith(DASHBOARD)
+            for method in rule.methods - IMPLICIT_METHODS}
 
 
 def documented() -> set[tuple[str, str]]:
