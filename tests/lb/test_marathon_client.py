@@ -76,6 +76,8 @@ def test_the_lb_drives_an_haproxy_that_runs_already_and_leaves_it_running(api, t
                  "the lb's config in the running HAProxy's file")
         assert edge.stats("/_haproxy_health_check").ok  # served by the HAProxy that was running
         edge.stop()
-        assert running.daemon.alive() and running.worker_pids()
+        # its master socket is closed for a moment while a reload the lb asked for re-executes the master
+        wait_for(running.worker_pids, 10, "the HAProxy that was running to go on with workers")
+        assert running.daemon.alive()
     finally:
         running.stop()
