@@ -389,6 +389,9 @@ def plot(results: dict, png: Path) -> None:
     for axis, (title, series) in zip(axes.flat, panels, strict=True):
         for label, key in series:
             axis.plot(x, [s.get(key) for s in sizes], marker="o", label=label)
+        if title == "seconds" and all(s.get("compared_mirror_warm_up_runs") for s in sizes):
+            axis.plot(x, [min(s["compared_mirror_warm_up_runs"]) for s in sizes], marker="x", linestyle="--",
+                      label="mirror warm-up, --compare-mirror")
         axis.set_xscale("log")
         axis.set_xlabel("tasks (10 per app)")
         axis.set_title(title)
