@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 # many rounds in a row), with a short random pause that breaks lockstep between the racers.
 RETRY_SECONDS = 10.0
 JITTER = 0.003
+PLAN_RECHECK = 0.1  # seconds between two looks in ZooKeeper for a plan the mirror does not show yet
 _jitter = random.Random()  # its own generator: the global one's state belongs to the caller (tests seed it)
 
 
@@ -228,14 +229,22 @@ def _post_events(be: Backend, apps: list[dict]) -> None:
 
 def _wait_visible(be: Backend, target: Mapping[str, dict], deleted: list[str], deployment_id: str | None,
                   cancelled: list[str]) -> None:
-    """Read-your-writes: the next GET on this worker shows what was just written."""
+    """Read-your-writes: the next GET on this worker shows what was just written.
 
-    def shown(snap: Snapshot) -> bool:
+    The plan is awaited in the mirror only while it still exists: the leader may finish (and delete) a
+    plan with nothing to do before this worker's mirror ever lists it, and waiting for it then cost every
+    such write the whole visibility timeout (a 0-instance app: 2 s)."""
+
+    def changes_shown(snap: Snapshot) -> bool:
         apps = snap.apps
         return (all(app_id in apps and apps[app_id].get("version") == app["version"]
                     for app_id, app in target.items())
                 and all(app_id not in apps for app_id in deleted)
-                and (deployment_id is None or deployment_id in snap.deployments)
                 and not any(old in snap.deployments for old in cancelled))
 
-    be.wait_visible(shown)
+    deadline = time.monotonic() + be.visible_timeout
+    if not be.wait_visible(changes_shown) or deployment_id is None:
+        return
+    while not be.wait_visible(lambda snap: deployment_id in snap.deployments, timeout=PLAN_RECHECK):
+        if time.monotonic() >= deadline or not be.store.deployments.exists(deployment_id):
+            return

@@ -60,6 +60,11 @@ class DeploymentStore:
         return found.get(deployment_id)
 
     @translated
+    def exists(self, deployment_id: str) -> bool:
+        """Whether the plan's head is still stored (a finished or cancelled plan's is deleted)."""
+        return self._nodes.client.exists(self._layout.deployment(deployment_id)) is not None
+
+    @translated
     def get_many(self, deployment_ids: Iterable[str], *, staging: bool = False) -> dict[str, tuple[dict, int]]:
         """`get` of several plans, pipelined; missing (and, without `staging`, staged) plans are left out."""
         heads = self._nodes.get_many([self._layout.deployment(i) for i in deployment_ids])
