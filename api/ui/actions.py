@@ -69,42 +69,44 @@ def scale(app_id: str) -> Response | tuple[str, int] | str:
     return _outcome(answer, f"Scaling {app_id} to {instances}", app_url(app_id))
 
 
+def _asked_first(question: str, verb: str, method: str, path: str, body: dict | None, done: str,
+                 back: str) -> Response | tuple[str, int] | str:
+    """A destructive call, made only once the user confirmed `question` (else the confirmation page)."""
+    if not _confirmed():
+        return _ask(question, verb)
+    return _outcome(local_api.call(method, path, body, _force()), done, back)
+
+
 @bp.post("/apps/<path:app_id>/restart")
 def restart(app_id: str) -> Response | tuple[str, int] | str:
     app_id = _app_id(app_id)
-    if not _confirmed():
-        return _ask(f"Restart {app_id}? Every task is replaced.", "Restart")
-    answer = local_api.call("POST", f"/v2/apps{app_id}/restart", None, _force())
-    return _outcome(answer, f"Restarting {app_id}", app_url(app_id))
+    return _asked_first(f"Restart {app_id}? Every task is replaced.", "Restart", "POST",
+                        f"/v2/apps{app_id}/restart", None, f"Restarting {app_id}", app_url(app_id))
 
 
 @bp.post("/apps/<path:app_id>/suspend")
 def suspend(app_id: str) -> Response | tuple[str, int] | str:
     app_id = _app_id(app_id)
-    if not _confirmed():
-        return _ask(f"Suspend {app_id}? It is scaled to 0 and all its tasks are killed.", "Suspend")
-    answer = local_api.call("PUT", f"/v2/apps{app_id}", {"instances": 0}, _force())
-    return _outcome(answer, f"Suspending {app_id}", app_url(app_id))
+    return _asked_first(f"Suspend {app_id}? It is scaled to 0 and all its tasks are killed.", "Suspend", "PUT",
+                        f"/v2/apps{app_id}", {"instances": 0}, f"Suspending {app_id}", app_url(app_id))
 
 
 @bp.post("/apps/<path:app_id>/destroy")
 def destroy(app_id: str) -> Response | tuple[str, int] | str:
     app_id = _app_id(app_id)
-    if not _confirmed():
-        return _ask(f"Destroy {app_id}? Its tasks are killed and its definition and history are deleted.", "Destroy")
     group = app_id.rsplit("/", 1)[0] or "/"
-    answer = local_api.call("DELETE", f"/v2/apps{app_id}", None, _force())
-    return _outcome(answer, f"Destroying {app_id}", "/ui/" + (f"?group={quote(group)}" if group != "/" else ""))
+    return _asked_first(f"Destroy {app_id}? Its tasks are killed and its definition and history are deleted.",
+                        "Destroy", "DELETE", f"/v2/apps{app_id}", None, f"Destroying {app_id}",
+                        "/ui/" + (f"?group={quote(group)}" if group != "/" else ""))
 
 
 @bp.post("/apps/<path:app_id>/rollback")
 def rollback(app_id: str) -> Response | tuple[str, int] | str:
     app_id = _app_id(app_id)
     version = request.form.get("version", "")
-    if not _confirmed():
-        return _ask(f"Roll {app_id} back to version {version}? Its tasks are replaced.", "Roll back")
-    answer = local_api.call("PUT", f"/v2/apps{app_id}", {"version": version}, _force())
-    return _outcome(answer, f"Rolling {app_id} back to {version}", app_url(app_id))
+    return _asked_first(f"Roll {app_id} back to version {version}? Its tasks are replaced.", "Roll back", "PUT",
+                        f"/v2/apps{app_id}", {"version": version}, f"Rolling {app_id} back to {version}",
+                        app_url(app_id))
 
 
 @bp.post("/apps/<path:app_id>/edit")
