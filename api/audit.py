@@ -29,6 +29,7 @@ from framework.timeutil import format_ts
 log = logging.getLogger(__name__)
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+API = "/v2/"  # the dashboard's form posts are recorded through the /v2 calls they make, not themselves
 ANONYMOUS = "anonymous"
 
 bp = Blueprint("audit", __name__)
@@ -52,8 +53,10 @@ def audit_record(*, user: str | None, method: str, route: str, client: str | Non
     return record
 
 
-def is_recorded(method: str, status: int) -> bool:
-    return method in WRITES and 200 <= status < 300
+def is_recorded(method: str, path: str, status: int) -> bool:
+    """An accepted API write. Not a /ui/ form post: answered 200 with a confirmation page, it changed nothing,
+    and once confirmed, its /v2 call is recorded on its own."""
+    return method in WRITES and path.startswith(API) and 200 <= status < 300
 
 
 def _audit_store() -> AuditStore:
@@ -73,7 +76,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _record(response: Response) -> Response:
-        if not is_recorded(request.method, response.status_code):
+        if not is_recorded(request.method, request.path, response.status_code):
             return response
         principal = g.get("principal")
         answer = response.get_json(silent=True) if response.is_json and not response.is_streamed else None

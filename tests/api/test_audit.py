@@ -54,6 +54,16 @@ def test_deploy_scale_delete_are_recorded_with_user_and_deployment_ids(zk_hosts)
         assert all(e["client"] == "127.0.0.1" and e["time"].endswith("Z") for e in entries)
         assert client.get("/v2/audit?limit=1", headers=OPS).get_json()["entries"] == entries[:1]
         assert client.get("/v2/audit?limit=x", headers=OPS).status_code == 400
+
+        # the dashboard: asking for confirmation changes nothing; the confirmed destroy is its DELETE, once
+        client.post("/v2/apps", json={**SLEEP, "id": "/team/b"}, headers=OPS)
+        assert client.post("/ui/apps/team/b/destroy", headers=OPS).status_code == 200  # the question
+        confirmed = client.post("/ui/apps/team/b/destroy", data={"confirmed": "yes", "force": "yes"},
+                                headers=OPS)
+        assert confirmed.status_code == 303
+        latest = client.get("/v2/audit?limit=3", headers=OPS).get_json()["entries"]
+        assert [(e["method"], e["route"]) for e in latest] == [
+            ("DELETE", "/v2/apps/team/b?force=true"), ("POST", "/v2/apps"), ("DELETE", "/v2/apps/team/a?force=true")]
     finally:
         app.extensions["balalaika.backend"].close()
 
