@@ -246,5 +246,14 @@ def _wait_visible(be: Backend, target: Mapping[str, dict], deleted: list[str], d
     if not be.wait_visible(changes_shown) or deployment_id is None:
         return
     while not be.wait_visible(lambda snap: deployment_id in snap.deployments, timeout=PLAN_RECHECK):
-        if time.monotonic() >= deadline or not be.store.deployments.exists(deployment_id):
+        if time.monotonic() >= deadline or not _plan_stored(be, deployment_id):
             return
+
+
+def _plan_stored(be: Backend, deployment_id: str) -> bool:
+    """Whether the plan is still in ZooKeeper; False when it cannot be asked: the write is committed, and an
+    outage now must not turn its answer into a 503 (reading one's own write is best effort)."""
+    try:
+        return be.store.deployments.exists(deployment_id)
+    except (StoreError, ApiError):
+        return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from api.backend import unavailable
 from api.writes import _wait_visible
 from framework.store import Snapshot
 
@@ -48,3 +49,12 @@ def test_a_plan_still_stored_is_waited_for_until_the_mirror_shows_it():
     shown = FrozenBackend({"plan-1": {"id": "plan-1"}}, plan_stored=True)
     _wait_visible(shown, {"/a": APP}, [], "plan-1", [])
     assert shown.waited == 0.0
+
+
+def test_zookeeper_lost_after_the_commit_does_not_fail_the_write():
+    def gone(_deployment_id: str) -> bool:
+        raise unavailable()
+
+    cut_off = FrozenBackend({}, plan_stored=True)
+    cut_off.store = SimpleNamespace(deployments=SimpleNamespace(exists=gone))
+    _wait_visible(cut_off, {"/a": APP}, [], "plan-1", [])  # the write is committed: no 503 may come out of it
