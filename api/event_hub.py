@@ -85,9 +85,6 @@ class EventHub:
         for inbox in inboxes:
             inbox.end(CLOSED)
 
-    def __len__(self) -> int:
-        return len(self._inboxes)
-
     def publish(self, event: dict) -> None:
         """Offers `event` to every open stream of this process."""
         with self._lock:

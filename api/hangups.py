@@ -56,7 +56,9 @@ class HangupWatcher:
                     continue
                 except OSError:  # reset by the peer
                     hung_up = True
-                self.forget(sock)  # data after the request: not an SSE client; the heartbeat will tell
+                # watched no more either way: after a hang-up there is nothing left to see, and a client that
+                # sends data after its request is not an SSE client (the heartbeat's write will tell)
+                self.forget(sock)
                 if hung_up:
                     try:
                         key.data()
