@@ -39,6 +39,11 @@ def test_routes_by_service_port_and_vhost_and_follows_new_apps(backend_stack, st
     backend_stack.post_app(web_app("/other", 1, other_port))
     edge.wait_serving(other_port, ids(backend_stack.wait_running("/other", 1, healthy=True)))
     assert "frontend shop_web_" in edge.stats("/_haproxy_getconfig").text
+    # what the dashboard's Cluster page lists
+    routed = {s["appId"]: s for s in edge.stats("/_balalaika_services").json()["services"]}
+    assert (routed["/shop/web"]["port"], routed["/shop/web"]["vhosts"]) == (port, ["shop.localhost"])
+    assert sorted(server["port"] for server in routed["/shop/web"]["servers"]) == sorted(
+        task["ports"][0] for task in tasks)
 
 
 def test_scaling_under_load_fails_no_request_and_never_reloads(backend_stack, start_edge):
