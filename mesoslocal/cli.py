@@ -1,6 +1,7 @@
 """mesos-local: a Mesos-1.11-compatible master with N agents on this machine.
 
     mesos-local --port 5050 --agents 3 --agent-resources "cpus:4;mem:4096;disk:10000;ports:[31000-32000]"
+    mesos-local --ip 198.18.0.30 --port 5050 --agents 0   # the master alone, for mesos-local-agent processes
 
 Stops cleanly on SIGTERM/SIGINT, killing every task it started.
 """
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
-import signal
 import sys
 from pathlib import Path
 
-from mesoslocal.cluster import DEFAULT_RESOURCES, Cluster
+from mesoslocal import daemon
+from mesoslocal.cluster import Cluster
+from mesoslocal.wire.agent_info import DEFAULT_RESOURCES
 
 log = logging.getLogger("mesoslocal")
 
@@ -23,7 +26,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="mesos-local", description=__doc__.splitlines()[0])
     parser.add_argument("--ip", default="127.0.0.1", help="address the master binds and advertises")
     parser.add_argument("--port", type=int, default=5050)
-    parser.add_argument("--agents", type=int, default=3)
+    parser.add_argument("--agents", type=int, default=3,
+                        help="agents in this process; agents in other processes (mesos-local-agent) may register too")
     parser.add_argument("--agent-resources", default=DEFAULT_RESOURCES,
                         help="total per agent; the ports range is split into disjoint slices across agents")
     parser.add_argument("--no-split-ports", action="store_true", help="give every agent the whole ports range")
@@ -42,17 +46,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def serve(args: argparse.Namespace) -> None:
+async def serve(args: argparse.Namespace, stop: asyncio.Event) -> None:
     cluster = Cluster(agents=args.agents, agent_resources=args.agent_resources, docker_host=args.docker_host,
                       work_dir=args.work_dir, ip=args.ip, port=args.port,
                       allocation_interval=args.allocation_interval, heartbeat_interval=args.heartbeat_interval,
                       agent_timeout=args.agent_timeout, attributes=args.attributes, zk=args.zk,
                       agent_port=args.agent_port, split_agent_ports=not args.no_split_ports,
                       pretend_tasks=args.pretend_tasks)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
     await cluster.start()
     log.info("mesos-local: master on %s:%d with %d agents (%s)%s", args.ip, cluster.port, args.agents,
              ", ".join(a.endpoint() for a in cluster.agents),
@@ -66,16 +66,7 @@ async def serve(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    logging.getLogger("kazoo").setLevel(logging.WARNING)
-    try:
-        asyncio.run(serve(args))
-    except OSError as error:  # typically the master's or an agent's port is taken
-        print(f"mesos-local: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return daemon.run("mesos-local", functools.partial(serve, args), args.log_level)
 
 
 if __name__ == "__main__":

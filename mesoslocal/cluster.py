@@ -9,6 +9,7 @@ thread so that synchronous tests and pymesos drivers can use it:
     cluster.stop()
 
 Master and agents talk through a `Link` per agent, which delivers one-way messages on the loop and can be cut.
+The master also serves agents that run in other processes (`mesos-local-agent`, master/remote_agents.py).
 """
 
 from __future__ import annotations
@@ -27,30 +28,18 @@ from aiohttp import web
 
 from mesoslocal.agent import fetcher, processes
 from mesoslocal.agent.agent import Agent
-from mesoslocal.master import http_scheduler, state_json
+from mesoslocal.master import http_scheduler, remote_agents, state_json
 from mesoslocal.master.master import Master
+from mesoslocal.wire.agent_info import DEFAULT_RESOURCES, parse_attributes
 from mesoslocal.wire.resources import Resources, split_ports
 from mesoslocal.wire.state_json import VERSION
 from mesoslocal.zk import MasterRegistration
 
 log = logging.getLogger(__name__)
-DEFAULT_RESOURCES = "cpus:4;mem:4096;disk:10000;ports:[31000-32000]"
 # Mesos's master reads a call of any size; aiohttp refuses bodies over 1 MB by default, which an ACCEPT of ~500
 # command TaskInfos (~2 KB each) already exceeds (413). 256 MB stays a guard against a runaway client.
 MAX_CALL_BYTES = 256 * 1024 * 1024
 T = TypeVar("T")
-
-
-def parse_attributes(spec: str) -> list[dict]:
-    """`rack:r1;zone:a;level:3` → v1 attributes (numbers become SCALAR, the rest TEXT)."""
-    attributes = []
-    for part in filter(None, (p.strip() for p in spec.split(";"))):
-        name, _, value = part.partition(":")
-        try:
-            attributes.append({"name": name, "type": "SCALAR", "scalar": {"value": float(value)}})
-        except ValueError:
-            attributes.append({"name": name, "type": "TEXT", "text": {"value": value}})
-    return attributes
 
 
 class Link:
@@ -94,8 +83,8 @@ class Link:
         return self.connected and self.agent.ping()
 
     # agent → master (mesoslocal.agent.agent.MasterPort)
-    def register_agent(self, agent: Agent, **info: Any) -> str:
-        return self.master.registrar.register(self, **info)
+    def register_agent(self, agent: Agent) -> None:
+        agent.registered(self.master.registrar.register(self, **agent.registration()))
 
     def status_update(self, agent_id: str, framework_id: str, status: dict, latest_state: str) -> None:
         self._post(self.master.forwarder.status_update, agent_id, framework_id, status, latest_state)
@@ -151,6 +140,7 @@ class Cluster:
         app[http_scheduler.MASTER_KEY] = self.master
         http_scheduler.add_routes(app)
         state_json.add_routes(app)
+        remote_agents.add_routes(app, self.master)
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.ip, self.port, reuse_address=True).start()

@@ -3,7 +3,8 @@ status-update pipeline (notes C6, C7, C10, D).
 
 The master reaches the agent only through the `master.records.AgentPort` messages (run_task, kill_task, ...), and the
 agent reaches the master only through its `MasterPort` (register, status_update, executor_exited,
-executor_message), so that an agent could run in another process.
+executor_message): in the master's process through cluster.Link, in another process over HTTP through
+remote_master.RemoteMaster.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import os
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -39,7 +41,8 @@ DEFAULT_KILL_GRACE = 3.0
 class MasterPort(Protocol):
     """What an agent may tell the master."""
 
-    def register_agent(self, agent: Agent, **info: object) -> str: ...
+    def register_agent(self, agent: Agent) -> None:
+        """(Re-)register `agent` (its `registration()`); the master's answer comes as `agent.registered(id)`."""
     def status_update(self, agent_id: str, framework_id: str, status: dict, latest_state: str) -> None: ...
     def executor_exited(self, agent_id: str, framework_id: str, executor_id: str, wait_status: int | None) -> None: ...
     def executor_message(self, agent_id: str, framework_id: str, executor_id: str, data: str) -> None: ...
@@ -76,10 +79,14 @@ class Agent:
         self.running = False
 
     # -- lifecycle ------------------------------------------------------------------------------------------
-    async def start(self, master: MasterPort) -> None:
+    async def start(self, master: MasterPort,
+                    add_routes: Callable[[web.Application], None] | None = None) -> None:
+        """Serve the agent's endpoints (and those `add_routes` adds) and register with `master`."""
         app = web.Application()
         app[executor_api.AGENT_KEY] = self
         executor_api.add_routes(app)
+        if add_routes is not None:
+            add_routes(app)
         for path in ("/state", "/slave(1)/state"):
             app.router.add_get(path, self._state)
         app.router.add_get("/version", _version)
@@ -94,14 +101,22 @@ class Agent:
         self.register(master)
 
     def register(self, master: MasterPort) -> None:
-        """(Re-)register with a master, reporting the tasks still running here."""
+        """(Re-)register with a master."""
         self.master = master
+        master.register_agent(self)
+
+    def registration(self) -> dict:
+        """What a master learns when this agent (re-)registers: the keyword arguments of `registrar.register`,
+        among them the tasks still running here (framework info, task info, latest status)."""
         running = [(self.frameworks[t.framework_id], t.info,
                     {"state": self.updates.latest_state(t.framework_id, t.id) or t.state})
                    for t in self.tasks.values()]
-        self.id = master.register_agent(self, hostname=self.hostname, ip=self.ip, port=self.port,
-                                        attributes=self.attributes, total=self.resources,
-                                        agent_id=self.id or None, running=running)
+        return {"hostname": self.hostname, "ip": self.ip, "port": self.port, "attributes": self.attributes,
+                "total": self.resources, "agent_id": self.id or None, "running": running}
+
+    def registered(self, agent_id: str) -> None:
+        """The master's answer: our id; what it has not acknowledged is sent again."""
+        self.id = agent_id
         for framework_id in self.frameworks:
             self.updates.resend(framework_id)
 

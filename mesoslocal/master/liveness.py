@@ -1,4 +1,5 @@
-"""Agent liveness: the master pings every active agent and notices one that has stayed silent for too long."""
+"""Agent liveness: the master pings every active agent and notices one that has stayed silent for too long (an agent
+in another process answers by its heartbeats, remote_agents.py)."""
 
 from __future__ import annotations
 

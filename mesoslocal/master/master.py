@@ -1,8 +1,9 @@
 """The master: its identity and timers, and the components that own its state, composed here (notes C, G).
 
 Everything runs on one asyncio loop, so no component needs a lock. The master has two faces: http_scheduler hands
-each scheduler call to the component that handles it, and an agent's messages arrive through its `cluster.Link` at
-the registrar and the forwarder (the master answers through `AgentPort`), so an agent could live in another process.
+each scheduler call to the component that handles it, and an agent's messages arrive at the registrar and the
+forwarder, through its `cluster.Link` or over HTTP from another process (remote_agents.py); the master answers
+through the agent's `AgentPort`.
 
 Who owns which state, and who may change it:
 

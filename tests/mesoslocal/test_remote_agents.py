@@ -1,0 +1,131 @@
+"""Agents in processes of their own (`mesos-local-agent`) registered over HTTP with `mesos-local --agents 0`, on
+loopback addresses of their own: tasks run and are killed there, a stopped agent process is a real partition (its
+tasks TASK_UNREACHABLE after the agent timeout, back to TASK_RUNNING once it re-registers), SIGTERM kills its tasks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from launchers.process import Daemon, free_port, pid_alive, wait_gone
+from tests.fixtures.mesoslocal import private_ports_resources
+from tests.mesoslocal.sched import command_task, framework_info, running_driver
+from tests.waiting import wait_for
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+AGENT_TIMEOUT = 2.0
+AGENT_IPS = ("127.0.0.41", "127.0.0.42")
+
+
+@dataclass
+class RemoteCluster:
+    master: Daemon
+    master_url: str  # host:port
+    agents: dict[str, Daemon]  # by ip
+
+    def slaves(self) -> list[dict]:
+        return requests.get(f"http://{self.master_url}/master/slaves", timeout=2).json()["slaves"]
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {d.log_path.name}\n{d.log_tail()}" for d in [self.master, *self.agents.values()])
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of `pid`, forked by any of its threads (the agent spawns tasks from a thread pool)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _module(name: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", name, *args]
+
+
+@pytest.fixture
+def remote_cluster(tmp_path: Path) -> Iterator[RemoteCluster]:
+    """A master and two agent processes; each is stopped by PID at the end (continued first, if stopped)."""
+    daemons: list[Daemon] = []
+    try:
+        port = free_port()
+        master = Daemon(_module("mesoslocal.cli", "--agents", "0", "--ip", "127.0.0.1", "--port", str(port),
+                                "--agent-timeout", str(AGENT_TIMEOUT), "--heartbeat-interval", "1",
+                                "--allocation-interval", "0.2", "--work-dir", str(tmp_path / "master")),
+                        tmp_path / "master.log", cwd=ROOT)
+        daemons.append(master.start())
+        agents = {}
+        for ip in AGENT_IPS:
+            agents[ip] = Daemon(_module("mesoslocal.agent_cli", "--master", f"127.0.0.1:{port}", "--ip", ip,
+                                        "--port", str(free_port(ip)), "--resources", private_ports_resources(20),
+                                        "--attributes", f"rack:{ip}", "--work-dir", str(tmp_path / ip)),
+                                tmp_path / f"agent-{ip}.log", cwd=ROOT)
+            daemons.append(agents[ip].start())
+        cluster = RemoteCluster(master, f"127.0.0.1:{port}", agents)
+        wait_for(lambda: len(cluster.slaves()) == 2, 30, "both agents registered")
+        yield cluster
+    finally:
+        for daemon in reversed(daemons):
+            if daemon.alive():
+                os.kill(daemon.pid, signal.SIGCONT)
+            daemon.stop()
+
+
+def test_remote_agents_register_with_their_own_address(remote_cluster: RemoteCluster) -> None:
+    slaves = {s["hostname"]: s for s in remote_cluster.slaves()}
+    assert set(slaves) == set(AGENT_IPS)
+    for ip, slave in slaves.items():
+        assert slave["pid"] == f"slave(1)@{ip}:{slave['port']}"
+        assert slave["attributes"] == {"rack": ip}
+        state = requests.get(f"http://{ip}:{slave['port']}/state", timeout=2).json()
+        assert state["id"] == slave["id"]
+
+
+def test_tasks_on_remote_agents_run_are_killed_and_survive_a_partition(remote_cluster: RemoteCluster) -> None:
+    framework = framework_info(capabilities=("PARTITION_AWARE",))
+    with running_driver(remote_cluster.master_url, framework) as (driver, rec):
+        wait_for(lambda: {o["hostname"] for o in rec.offers.values()} == set(AGENT_IPS), 10, "offers of both agents")
+        first, second = (remote_cluster.agents[ip] for ip in AGENT_IPS)
+
+        offer = rec.take_offer(where=lambda o: o["hostname"] == AGENT_IPS[0])
+        driver.launchTasks(offer["id"], [command_task(offer, "sleep 300", task_id="killed")])
+        rec.wait_state("killed", "TASK_RUNNING")
+        task_pids = wait_for(lambda: children(first.pid), 5, "the task's process")
+        driver.killTask({"value": "killed"})
+        rec.wait_state("killed", "TASK_KILLED")
+        for pid in task_pids:
+            wait_gone(pid)
+
+        offer = rec.take_offer(where=lambda o: o["hostname"] == AGENT_IPS[1])
+        agent_id = offer["agent_id"]["value"]
+        driver.launchTasks(offer["id"], [command_task(offer, "sleep 300", task_id="cut")])
+        rec.wait_state("cut", "TASK_RUNNING")
+        task_pids = wait_for(lambda: children(second.pid), 5, "the task's process")
+
+        os.kill(second.pid, signal.SIGSTOP)  # the master hears nothing more from it: as if its link were cut
+        unreachable = rec.wait_state("cut", "TASK_UNREACHABLE", timeout=AGENT_TIMEOUT + 10)
+        assert unreachable["reason"] == "REASON_AGENT_REMOVED" and "unreachable_time" in unreachable
+        assert [s["hostname"] for s in remote_cluster.slaves()] == [AGENT_IPS[0]]
+        assert all(pid_alive(pid) for pid in task_pids)
+
+        os.kill(second.pid, signal.SIGCONT)
+        wait_for(lambda: len(remote_cluster.slaves()) == 2, 10, f"the agent back\n{remote_cluster.logs()}")
+        driver.reconcileTasks([{"task_id": {"value": "cut"}}])
+        back = wait_for(lambda: rec.updates("cut")[-1]["state"] == "TASK_RUNNING" and rec.updates("cut")[-1], 10,
+                        "the task RUNNING again")
+        assert back["agent_id"]["value"] == agent_id
+
+        second.stop()
+        assert second.process.returncode == 0
+        for pid in task_pids:
+            wait_gone(pid)
