@@ -1,6 +1,7 @@
 """Agents in processes of their own (`mesos-local-agent`) registered over HTTP with `mesos-local --agents 0`, on
-loopback addresses of their own: tasks run and are killed there, a stopped agent process is a real partition (its
-tasks TASK_UNREACHABLE after the agent timeout, back to TASK_RUNNING once it re-registers), SIGTERM kills its tasks."""
+loopback addresses of their own: tasks run and are killed there, custom executors reach their agent, a stopped agent
+process is a real partition (its tasks TASK_UNREACHABLE after the agent timeout, back to TASK_RUNNING once it
+re-registers), agents re-register with a restarted master, SIGTERM kills their tasks."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
+from pymesos import decode_data, encode_data
 
 from launchers.process import Daemon, free_port, pid_alive, wait_gone
 from tests.fixtures.mesoslocal import private_ports_resources
 from tests.mesoslocal.sched import command_task, framework_info, running_driver
+from tests.mesoslocal.test_executors import executor_task
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
@@ -25,17 +27,44 @@ AGENT_TIMEOUT = 2.0
 AGENT_IPS = ("127.0.0.41", "127.0.0.42")
 
 
-@dataclass
 class RemoteCluster:
-    master: Daemon
-    master_url: str  # host:port
-    agents: dict[str, Daemon]  # by ip
+    """`mesos-local --agents 0` and one `mesos-local-agent` per address of AGENT_IPS, each in its own session."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.port = free_port()
+        self.master_url = f"127.0.0.1:{self.port}"
+        self.started: list[Daemon] = []  # all of them, stopped by PID at the end
+        self.master = self.start_master()
+        self.agents = {ip: self._start(Daemon(
+            _module("mesoslocal.agent_cli", "--master", self.master_url, "--ip", ip, "--port", str(free_port(ip)),
+                    "--resources", private_ports_resources(20), "--attributes", f"rack:{ip}",
+                    "--work-dir", str(home / ip)),
+            home / f"agent-{ip}.log", cwd=ROOT)) for ip in AGENT_IPS}
+
+    def _start(self, daemon: Daemon) -> Daemon:
+        self.started.append(daemon)
+        return daemon.start()
+
+    def start_master(self) -> Daemon:
+        name = f"master{len(self.started)}"
+        return self._start(Daemon(
+            _module("mesoslocal.cli", "--agents", "0", "--ip", "127.0.0.1", "--port", str(self.port),
+                    "--agent-timeout", str(AGENT_TIMEOUT), "--heartbeat-interval", "1",
+                    "--allocation-interval", "0.2", "--work-dir", str(self.home / name)),
+            self.home / f"{name}.log", cwd=ROOT))
+
+    def stop(self) -> None:
+        for daemon in reversed(self.started):
+            if daemon.alive():
+                os.kill(daemon.pid, signal.SIGCONT)  # a stopped process would not see the SIGTERM
+            daemon.stop()
 
     def slaves(self) -> list[dict]:
         return requests.get(f"http://{self.master_url}/master/slaves", timeout=2).json()["slaves"]
 
     def logs(self) -> str:
-        return "\n".join(f"--- {d.log_path.name}\n{d.log_tail()}" for d in [self.master, *self.agents.values()])
+        return "\n".join(f"--- {d.log_path.name}\n{d.log_tail()}" for d in self.started)
 
 
 def children(pid: int) -> list[int]:
@@ -55,30 +84,12 @@ def _module(name: str, *args: str) -> list[str]:
 
 @pytest.fixture
 def remote_cluster(tmp_path: Path) -> Iterator[RemoteCluster]:
-    """A master and two agent processes; each is stopped by PID at the end (continued first, if stopped)."""
-    daemons: list[Daemon] = []
+    cluster = RemoteCluster(tmp_path)
     try:
-        port = free_port()
-        master = Daemon(_module("mesoslocal.cli", "--agents", "0", "--ip", "127.0.0.1", "--port", str(port),
-                                "--agent-timeout", str(AGENT_TIMEOUT), "--heartbeat-interval", "1",
-                                "--allocation-interval", "0.2", "--work-dir", str(tmp_path / "master")),
-                        tmp_path / "master.log", cwd=ROOT)
-        daemons.append(master.start())
-        agents = {}
-        for ip in AGENT_IPS:
-            agents[ip] = Daemon(_module("mesoslocal.agent_cli", "--master", f"127.0.0.1:{port}", "--ip", ip,
-                                        "--port", str(free_port(ip)), "--resources", private_ports_resources(20),
-                                        "--attributes", f"rack:{ip}", "--work-dir", str(tmp_path / ip)),
-                                tmp_path / f"agent-{ip}.log", cwd=ROOT)
-            daemons.append(agents[ip].start())
-        cluster = RemoteCluster(master, f"127.0.0.1:{port}", agents)
         wait_for(lambda: len(cluster.slaves()) == 2, 30, "both agents registered")
         yield cluster
     finally:
-        for daemon in reversed(daemons):
-            if daemon.alive():
-                os.kill(daemon.pid, signal.SIGCONT)
-            daemon.stop()
+        cluster.stop()
 
 
 def test_remote_agents_register_with_their_own_address(remote_cluster: RemoteCluster) -> None:
@@ -129,3 +140,36 @@ def test_tasks_on_remote_agents_run_are_killed_and_survive_a_partition(remote_cl
         assert second.process.returncode == 0
         for pid in task_pids:
             wait_gone(pid)
+
+
+def test_a_custom_executor_talks_to_its_remote_agent(remote_cluster: RemoteCluster) -> None:
+    """Every message type crosses the link: run_task and framework_message out, status_update, executor_message
+    and executor_exited back; the executor reaches the agent's executor API at the agent's own address."""
+    with running_driver(remote_cluster.master_url) as (driver, rec):
+        offer = rec.take_offer(where=lambda o: o["hostname"] == AGENT_IPS[1])
+        driver.launchTasks(offer["id"], [executor_task(offer, "e1")])
+        running = rec.wait_state("e1", "TASK_RUNNING")
+        assert running["source"] == "SOURCE_EXECUTOR" and running["executor_id"] == {"value": "echo"}
+        driver.sendFrameworkMessage({"value": "echo"}, offer["agent_id"], encode_data(b"ping"))
+        wait_for(lambda: rec.of("message"), 10, "the executor's answer")
+        assert decode_data(rec.of("message")[0][2]) == b"pong:1"
+        driver.sendFrameworkMessage({"value": "echo"}, offer["agent_id"], encode_data(b"exit"))
+        assert rec.wait_state("e1", "TASK_FAILED")["reason"] == "REASON_EXECUTOR_TERMINATED"
+        wait_for(lambda: rec.of("executor_lost"), 10, "FAILURE with executor_id")
+        assert rec.of("executor_lost")[0][2] == 3 << 8
+
+
+def test_agents_re_register_with_a_restarted_master(remote_cluster: RemoteCluster) -> None:
+    with running_driver(remote_cluster.master_url) as (driver, rec):
+        offer = rec.take_offer(where=lambda o: o["hostname"] == AGENT_IPS[0])
+        driver.launchTasks(offer["id"], [command_task(offer, "sleep 300", task_id="kept")])
+        rec.wait_state("kept", "TASK_RUNNING")
+    ids = {s["hostname"]: s["id"] for s in remote_cluster.slaves()}
+    remote_cluster.master.stop()
+    assert remote_cluster.master.process.returncode == 0
+    remote_cluster.master = remote_cluster.start_master()
+    wait_for(lambda: {s["hostname"]: s["id"] for s in remote_cluster.slaves()} == ids, 20,
+             f"both agents back under their ids\n{remote_cluster.logs()}")
+    state = requests.get(f"http://{remote_cluster.master_url}/master/state", timeout=2).json()
+    [task] = [t for f in state["frameworks"] for t in f["tasks"]]
+    assert (task["id"], task["state"], task["slave_id"]) == ("kept", "TASK_RUNNING", ids[AGENT_IPS[0]])
