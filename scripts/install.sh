@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# chromium: the dashboard's browser tests (tests/ui/), driven by Playwright without its browser downloads
-apt_packages=(zookeeper haproxy docker.io busybox-static socat curl iproute2 iptables procps python3-venv chromium)
+# chromium: the dashboard's browser tests (tests/ui/), driven by Playwright without its browser downloads;
+# vagrant (with ruby) and shellcheck: the lab's checks (tests/vagrant/); no libvirt, thanks to --no-install-recommends
+apt_packages=(zookeeper haproxy docker.io busybox-static socat curl iproute2 iptables procps python3-venv chromium
+              vagrant shellcheck)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
