@@ -79,6 +79,9 @@ class Link:
     def resend_unacknowledged(self, framework_id: str) -> None:
         self._post(self.agent.resend_unacknowledged, framework_id)
 
+    def reconcile_tasks(self, framework_info: dict, tasks: list[dict]) -> None:
+        self._post(self.agent.reconcile_tasks, framework_info, tasks)
+
     def ping(self) -> bool:
         return self.connected and self.agent.ping()
 

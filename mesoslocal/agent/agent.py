@@ -48,6 +48,16 @@ class MasterPort(Protocol):
     def executor_message(self, agent_id: str, framework_id: str, executor_id: str, data: str) -> None: ...
 
 
+def _capable(framework_info: dict, capability: str) -> bool:
+    return any(c.get("type") == capability for c in framework_info.get("capabilities", []))
+
+
+def _executor_id(task: dict) -> str:
+    """The id of the executor that runs `task`: its custom executor's, else (the command executor) the task's."""
+    executor = task.get("executor")
+    return executor["executor_id"]["value"] if executor else task["task_id"]["value"]
+
+
 def kill_grace(kill_policy: dict | None) -> float:
     if kill_policy and "grace_period" in kill_policy:
         return int(kill_policy["grace_period"].get("nanoseconds", 0)) / 1e9
@@ -198,7 +208,7 @@ class Agent:
         self.frameworks[framework_id] = framework_info
         executor = task.get("executor")
         task_id = task["task_id"]["value"]
-        executor_id = executor["executor_id"]["value"] if executor else task_id
+        executor_id = _executor_id(task)
         container_id = str(uuid.uuid4())
         sandbox = (self.work_dir / "slaves" / self.id / "frameworks" / framework_id / "executors" / executor_id
                    / "runs" / container_id)
@@ -228,8 +238,7 @@ class Agent:
     async def _kill(self, run: TaskRun, kill_policy: dict | None) -> None:
         if run.checker:
             run.checker.stop()
-        capabilities = self.frameworks[run.framework_id].get("capabilities", [])
-        if any(c.get("type") == "TASK_KILLING_STATE" for c in capabilities):
+        if _capable(self.frameworks[run.framework_id], "TASK_KILLING_STATE"):
             self.send_update(run, "TASK_KILLING")
         assert run.runner is not None
         await run.runner.kill(kill_grace(kill_policy))
@@ -283,6 +292,20 @@ class Agent:
 
     def resend_unacknowledged(self, framework_id: str) -> None:
         self.updates.resend(framework_id)
+
+    def reconcile_tasks(self, framework_info: dict, tasks: list[dict]) -> None:
+        """The master placed these tasks here: those this agent never received (their launch was lost) are reported
+        TASK_DROPPED, TASK_LOST to a framework that is not partition-aware, so that the master forgets them."""
+        framework_id = framework_info["id"]["value"]
+        aware = _capable(framework_info, "PARTITION_AWARE")
+        for task in tasks:
+            task_id = task["task_id"]["value"]
+            if (framework_id, task_id) not in self.tasks and not self.updates.pending(framework_id, task_id):
+                log.info("agent %s: framework %s task %s is unknown here", self.id, framework_id, task_id)
+                self.updates.add(framework_id, agent_status(
+                    task_id, "TASK_DROPPED" if aware else "TASK_LOST", agent_id=self.id,
+                    executor_id=_executor_id(task), source="SOURCE_AGENT", reason="REASON_RECONCILIATION",
+                    message="Reconciliation: task unknown to the agent"))
 
     # -- command and Docker tasks -----------------------------------------------------------------------------
     def executor_env(self, framework_info: dict, executor_id: str, sandbox: Path,

@@ -23,13 +23,18 @@ class RemoteMaster:
     Once asked to register it keeps the agent registered: it registers (again and again, backing off, while the
     master cannot be reached), then heartbeats every ping interval the master asked for, and registers again, with
     the same id and the tasks still running, as soon as the master says it does not know this agent (it restarted,
-    or it marked the agent unreachable while it could not hear it)."""
+    it marked the agent unreachable while it could not hear it, or messages to the agent were lost) or messages to
+    the master were lost."""
 
     def __init__(self, address: str, session: aiohttp.ClientSession) -> None:
         self.url = f"http://{address}"
         self._session = session
-        self._outbox = agent_link.Outbox(session, self.url + agent_link.TO_MASTER)
+        self._outbox = agent_link.Outbox(session, self.url + agent_link.TO_MASTER, self._break)
+        self._broken = False
         self._keeper: asyncio.Task | None = None
+
+    def _break(self) -> None:
+        self._broken = True
 
     def register_agent(self, agent: Agent) -> None:
         if self._keeper is None:
@@ -53,14 +58,15 @@ class RemoteMaster:
     async def _keep_registered(self, agent: Agent) -> None:
         while True:
             interval = await self._register(agent)
-            while await self._heartbeat(agent.id):
+            while not self._broken and await self._heartbeat(agent.id):
                 await asyncio.sleep(interval)
-            log.info("master %s does not know agent %s: registering again", self.url, agent.id)
+            log.info("agent %s: registering again with master %s", agent.id, self.url)
 
     async def _register(self, agent: Agent) -> float:
         """Registers `agent`, retrying until the master answers; returns the ping interval it asks for."""
         pause = REGISTER_BACKOFF[0]
         while True:
+            self._broken = False
             body = {**agent.registration(), "total": agent.resources.to_v1()}
             try:
                 async with self._session.post(self.url + agent_link.REGISTER, json=body,
@@ -73,7 +79,7 @@ class RemoteMaster:
                     log.warning("master %s refused the registration: %d %s", self.url, response.status,
                                 (await response.text())[:200])
             except (TimeoutError, aiohttp.ClientError) as error:
-                log.info("cannot register with master %s: %s", self.url, error or type(error).__name__)
+                log.info("cannot register with master %s: %s", self.url, str(error) or type(error).__name__)
             await asyncio.sleep(pause)
             pause = min(pause * 2, REGISTER_BACKOFF[1])
 
@@ -85,7 +91,7 @@ class RemoteMaster:
                                           timeout=agent_link.TIMEOUT) as response:
                 return response.status != 404
         except (TimeoutError, aiohttp.ClientError) as error:
-            log.info("no heartbeat to master %s: %s", self.url, error or type(error).__name__)
+            log.info("no heartbeat to master %s: %s", self.url, str(error) or type(error).__name__)
             return True
 
 

@@ -17,7 +17,7 @@ from mesoslocal.master.offers import OfferBook
 from mesoslocal.master.records import AgentPort, AgentRecord, Framework, Task
 from mesoslocal.wire.ids import IdGenerator
 from mesoslocal.wire.resources import Resources
-from mesoslocal.wire.task_status import master_status, releases_resources
+from mesoslocal.wire.task_status import is_terminal, master_status, releases_resources
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ class AgentRegistrar:
         self._allocator.add_agent(agent_id, total)
         for framework_info, task_info, status in running:
             self._recover_task(record, previous, framework_info, task_info, status)
+        self._reconcile_unreported(record, running)
         if previous is not None:
             for framework_id, task_id in previous.pending_kills:
                 framework = self._frameworks.get(framework_id)
@@ -82,6 +83,19 @@ class AgentRegistrar:
         if not task.released:
             self._allocator.use(agent.id, task.resources)
         framework.tasks[task_id] = task
+
+    def _reconcile_unreported(self, agent: AgentRecord, running: list[tuple[dict, dict, dict | None]]) -> None:
+        """Tasks placed on the agent that it did not report: their launch may have been lost with a broken link, or
+        still be on its way. The agent is asked about them behind every message already sent to it, and reports
+        those it does not know as dropped (lost to a framework that is not partition-aware)."""
+        reported = {(framework_info["id"]["value"], task["task_id"]["value"]) for framework_info, task, _ in running}
+        for framework in self._frameworks:
+            unreported = [task.info for task in framework.tasks.values() if task.agent_id == agent.id
+                          and (framework.id, task.id) not in reported and not is_terminal(task.state)]
+            if unreported:
+                log.info("agent %s: asking about %d tasks of framework %s it did not report", agent.id,
+                         len(unreported), framework.id)
+                agent.port_handle.reconcile_tasks(framework.info, unreported)
 
     # -- agents lost ----------------------------------------------------------------------------------------------
     def unreachable(self, agent: AgentRecord) -> None:

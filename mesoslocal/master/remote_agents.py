@@ -19,11 +19,16 @@ class RemoteAgent:
     """The `AgentPort` of an agent in another process: one-way messages through its outbox.
 
     Liveness pings synchronously on the master's loop, so a ping cannot be a request: the agent heartbeats instead,
-    and `ping()` answers whether it was heard from since the previous ping."""
+    and `ping()` answers whether it was heard from since the previous ping. `broken` says that messages to the agent
+    were lost since it last registered: it is to register again."""
 
-    def __init__(self, outbox: agent_link.Outbox) -> None:
-        self.outbox = outbox
+    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
+        self.outbox = agent_link.Outbox(session, url, self._break)
         self._heard = False
+        self.broken = False
+
+    def _break(self) -> None:
+        self.broken = True
 
     def heard(self) -> None:
         self._heard = True
@@ -53,6 +58,9 @@ class RemoteAgent:
     def resend_unacknowledged(self, framework_id: str) -> None:
         self.outbox.send("resend_unacknowledged", framework_id)
 
+    def reconcile_tasks(self, framework_info: dict, tasks: list[dict]) -> None:
+        self.outbox.send("reconcile_tasks", framework_info, tasks)
+
 
 class RemoteAgents:
     """Serves the endpoints agents call and owns one RemoteAgent per agent address (ip:port), which outlives the
@@ -76,8 +84,9 @@ class RemoteAgents:
             endpoint = f"{body['ip']}:{int(body['port'])}"
             remote = self._agents.get(endpoint)
             if remote is None:
-                remote = RemoteAgent(agent_link.Outbox(self._session, f"http://{endpoint}{agent_link.TO_AGENT}"))
+                remote = RemoteAgent(self._session, f"http://{endpoint}{agent_link.TO_AGENT}")
                 self._agents[endpoint] = remote
+            remote.broken = False
             agent_id = self._master.registrar.register(
                 remote, hostname=body["hostname"], ip=body["ip"], port=int(body["port"]),
                 attributes=body["attributes"], total=Resources.from_v1(body["total"]),
@@ -88,8 +97,8 @@ class RemoteAgents:
 
     async def heartbeat(self, request: web.Request) -> web.Response:
         remote = self._active((await agent_link.read_json(request)).get("agent_id"))
-        if remote is None:
-            raise web.HTTPNotFound(text="unknown agent: register again")
+        if remote is None or remote.broken:
+            raise web.HTTPNotFound(text="unknown agent, or messages to it were lost: register again")
         remote.heard()
         return web.Response()
 

@@ -13,13 +13,17 @@ agent), so a private wire is enough. Its endpoints sit under the prefix /mesoslo
 A message body is {"messages": [{"type": name, "args": [...]}, ...]}: the arguments of the port method of that name
 (master.records.AgentPort, agent.agent.MasterPort). Each side sends through one `Outbox` per peer, so messages
 arrive in order; as on a broken libprocess link, a delivery that fails drops its messages and all those queued
-behind them: Mesos recovers through re-registration, status-update retries and reconciliation, not through the link.
+behind them, and the agent re-registers (the master answers its next heartbeat with 404, or the agent notices
+itself): Mesos recovers through re-registration, status-update retries and reconciliation, not through the link.
+On re-registration the master asks the agent, behind every message already sent to it, about the tasks it placed
+there that the agent did not report (reconcile_tasks); the agent reports those it never received as dropped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import aiohttp
 from aiohttp import web
@@ -32,7 +36,7 @@ TO_MASTER = "/mesoslocal/agent/messages"
 TO_AGENT = "/mesoslocal/master/messages"
 TO_MASTER_TYPES = frozenset({"status_update", "executor_exited", "executor_message"})
 TO_AGENT_TYPES = frozenset({"run_task", "kill_task", "shutdown_framework", "shutdown_executor", "acknowledge",
-                            "framework_message", "resend_unacknowledged"})
+                            "framework_message", "resend_unacknowledged", "reconcile_tasks"})
 # every request on the link: a silent peer must cost seconds, not block a sender for the kernel's TCP timeout
 TIMEOUT = aiohttp.ClientTimeout(total=3.0)
 OUTBOX_CAPACITY = 10_000  # messages waiting for one peer; more are dropped (as after a failed delivery)
@@ -40,10 +44,11 @@ BATCH = 500  # messages per request
 
 
 class Outbox:
-    """Messages to one peer, POSTed in order by a single sender task, a batch per request."""
+    """Messages to one peer, POSTed in order by a single sender task, a batch per request. `on_broken` is called
+    when a delivery fails: whoever owns the outbox has the peer re-register, which brings both sides in step again."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
-        self._session, self.url = session, url
+    def __init__(self, session: aiohttp.ClientSession, url: str, on_broken: Callable[[], None]) -> None:
+        self._session, self.url, self._on_broken = session, url, on_broken
         self._queue: asyncio.Queue[dict] = asyncio.Queue(OUTBOX_CAPACITY)
         self._sender: asyncio.Task | None = None
 
@@ -70,8 +75,9 @@ class Outbox:
                 while not self._queue.empty():
                     self._queue.get_nowait()
                 log.warning("%s: %s; dropped %d messages (%s) and the %d behind them", self.url,
-                            error or type(error).__name__, len(batch), ", ".join(m["type"] for m in batch[:5]),
+                            str(error) or type(error).__name__, len(batch), ", ".join(m["type"] for m in batch[:5]),
                             behind)
+                self._on_broken()
 
     async def close(self) -> None:
         if self._sender is not None:

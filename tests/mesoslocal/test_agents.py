@@ -50,3 +50,20 @@ def test_agent_stop_and_restart(mesos_cluster: LocalCluster) -> None:
         rec.take_offer(where=lambda o: o["agent_id"]["value"] == mesos_cluster.agents[2].id)
         mesos_cluster.agents[1].stop()
         wait_for(lambda: mesos_cluster.state()["unreachable_slaves"] == 1, 10, "agent 1 unreachable")
+
+
+@pytest.mark.parametrize(("capabilities", "state"), [((), "TASK_LOST"), (("PARTITION_AWARE",), "TASK_DROPPED")])
+def test_a_launch_lost_on_the_way_is_reconciled_when_the_agent_re_registers(
+        mesos_cluster: LocalCluster, capabilities: tuple[str, ...], state: str) -> None:
+    with running_driver(mesos_cluster.master_url, framework_info(capabilities=capabilities)) as (driver, rec):
+        offer = rec.take_offer(where=lambda o: o["hostname"] == "127.0.0.1")
+        mesos_cluster.agents[0].disconnect()  # shorter than the agent timeout: only the launch is lost
+        driver.launchTasks(offer["id"], [command_task(offer, "sleep 60", task_id="lost-launch")])
+        wait_for(lambda: [t["state"] for f in mesos_cluster.state()["frameworks"] for t in f["tasks"]]
+                 == ["TASK_STAGING"], 5, "the task placed on the agent")
+        mesos_cluster.agents[0].reconnect()
+        dropped = rec.wait_state("lost-launch", state)
+        assert dropped["reason"] == "REASON_RECONCILIATION" and dropped["source"] == "SOURCE_AGENT"
+        wait_for(lambda: not [t for f in mesos_cluster.state()["frameworks"] for t in f["tasks"]], 5,
+                 "the master forgot the task once its update was acknowledged")
+        assert not mesos_cluster.agents[0].agent.tasks

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,17 +30,22 @@ AGENT_IPS = ("127.0.0.41", "127.0.0.42")
 class RemoteCluster:
     """`mesos-local --agents 0` and one `mesos-local-agent` per address of AGENT_IPS, each in its own session."""
 
-    def __init__(self, home: Path) -> None:
-        self.home = home
+    def __init__(self, home: Path, agent_timeout: float) -> None:
+        self.home, self.agent_timeout = home, agent_timeout
         self.port = free_port()
         self.master_url = f"127.0.0.1:{self.port}"
         self.started: list[Daemon] = []  # all of them, stopped by PID at the end
+        self.agents: dict[str, Daemon] = {}
+
+    def start(self) -> None:
+        self.home.mkdir()
         self.master = self.start_master()
         self.agents = {ip: self._start(Daemon(
             _module("mesoslocal.agent_cli", "--master", self.master_url, "--ip", ip, "--port", str(free_port(ip)),
                     "--resources", private_ports_resources(20), "--attributes", f"rack:{ip}",
-                    "--work-dir", str(home / ip)),
-            home / f"agent-{ip}.log", cwd=ROOT)) for ip in AGENT_IPS}
+                    "--work-dir", str(self.home / ip)),
+            self.home / f"agent-{ip}.log", cwd=ROOT)) for ip in AGENT_IPS}
+        wait_for(lambda: len(self.slaves()) == 2, 30, "both agents registered")
 
     def _start(self, daemon: Daemon) -> Daemon:
         self.started.append(daemon)
@@ -50,7 +55,7 @@ class RemoteCluster:
         name = f"master{len(self.started)}"
         return self._start(Daemon(
             _module("mesoslocal.cli", "--agents", "0", "--ip", "127.0.0.1", "--port", str(self.port),
-                    "--agent-timeout", str(AGENT_TIMEOUT), "--heartbeat-interval", "1",
+                    "--agent-timeout", str(self.agent_timeout), "--heartbeat-interval", "1",
                     "--allocation-interval", "0.2", "--work-dir", str(self.home / name)),
             self.home / f"{name}.log", cwd=ROOT))
 
@@ -83,13 +88,25 @@ def _module(name: str, *args: str) -> list[str]:
 
 
 @pytest.fixture
-def remote_cluster(tmp_path: Path) -> Iterator[RemoteCluster]:
-    cluster = RemoteCluster(tmp_path)
+def remote_cluster_factory(tmp_path: Path) -> Iterator[Callable[..., RemoteCluster]]:
+    """`make(agent_timeout=AGENT_TIMEOUT)` starts a RemoteCluster; every process of each is stopped at the end."""
+    clusters: list[RemoteCluster] = []
+
+    def make(agent_timeout: float = AGENT_TIMEOUT) -> RemoteCluster:
+        clusters.append(RemoteCluster(tmp_path / f"cluster{len(clusters)}", agent_timeout))
+        clusters[-1].start()
+        return clusters[-1]
+
     try:
-        wait_for(lambda: len(cluster.slaves()) == 2, 30, "both agents registered")
-        yield cluster
+        yield make
     finally:
-        cluster.stop()
+        for cluster in clusters:
+            cluster.stop()
+
+
+@pytest.fixture
+def remote_cluster(remote_cluster_factory: Callable[..., RemoteCluster]) -> RemoteCluster:
+    return remote_cluster_factory()
 
 
 def test_remote_agents_register_with_their_own_address(remote_cluster: RemoteCluster) -> None:
@@ -173,3 +190,23 @@ def test_agents_re_register_with_a_restarted_master(remote_cluster: RemoteCluste
     state = requests.get(f"http://{remote_cluster.master_url}/master/state", timeout=2).json()
     [task] = [t for f in state["frameworks"] for t in f["tasks"]]
     assert (task["id"], task["state"], task["slave_id"]) == ("kept", "TASK_RUNNING", ids[AGENT_IPS[0]])
+
+
+def test_a_launch_lost_on_a_broken_link_does_not_stay_staging(
+        remote_cluster_factory: Callable[..., RemoteCluster]) -> None:
+    """A link cut for less than the agent timeout: the launch sent meanwhile times out, so the master has the agent
+    re-register. The task then does not stay TASK_STAGING: the agent runs it if the launch reached it late after all
+    (the kernel held the request while the agent was stopped), else it reports it TASK_DROPPED."""
+    cluster = remote_cluster_factory(agent_timeout=30)
+    agent = cluster.agents[AGENT_IPS[1]]
+    with running_driver(cluster.master_url, framework_info(capabilities=("PARTITION_AWARE",))) as (driver, rec):
+        offer = rec.take_offer(where=lambda o: o["hostname"] == AGENT_IPS[1])
+        os.kill(agent.pid, signal.SIGSTOP)
+        driver.launchTasks(offer["id"], [command_task(offer, "sleep 300", task_id="late")])
+        wait_for(lambda: "(run_task) and the 0 behind them" in cluster.master.log_path.read_text(), 10,
+                 f"the launch dropped\n{cluster.logs()}")
+        os.kill(agent.pid, signal.SIGCONT)
+        wait_for(lambda: "registering again" in agent.log_path.read_text(), 10, "the agent registering again")
+        wait_for(lambda: {"TASK_RUNNING", "TASK_DROPPED"} & set(rec.states("late")), 10,
+                 f"the task out of TASK_STAGING\n{cluster.logs()}")
+        assert rec.states("late")[-1] in ("TASK_RUNNING", "TASK_DROPPED")
