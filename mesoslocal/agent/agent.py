@@ -29,7 +29,7 @@ from mesoslocal.agent.pretend_runner import PretendTaskRunner, pretends
 from mesoslocal.agent.runner import LaunchError, TaskExit, TaskRunner
 from mesoslocal.agent.status_updates import StatusUpdateManager
 from mesoslocal.agent.task_run import TaskRun
-from mesoslocal.wire import state_json
+from mesoslocal.wire import agent_link, state_json
 from mesoslocal.wire.agent_info import agent_info
 from mesoslocal.wire.resources import Resources
 from mesoslocal.wire.task_status import agent_status, container_status, is_terminal
@@ -92,7 +92,7 @@ class Agent:
     async def start(self, master: MasterPort,
                     add_routes: Callable[[web.Application], None] | None = None) -> None:
         """Serve the agent's endpoints (and those `add_routes` adds) and register with `master`."""
-        app = web.Application()
+        app = web.Application(client_max_size=agent_link.MAX_BODY_BYTES)
         app[executor_api.AGENT_KEY] = self
         executor_api.add_routes(app)
         if add_routes is not None:

@@ -41,6 +41,8 @@ TO_AGENT_TYPES = frozenset({"run_task", "kill_task", "shutdown_framework", "shut
 TIMEOUT = aiohttp.ClientTimeout(total=3.0)
 OUTBOX_CAPACITY = 10_000  # messages waiting for one peer; more are dropped (as after a failed delivery)
 BATCH = 500  # messages per request
+# what a peer must accept in one body: BATCH launches of big TaskInfos exceed aiohttp's default of 1 MB (413)
+MAX_BODY_BYTES = 64 * 1024 * 1024
 
 
 class Outbox:
