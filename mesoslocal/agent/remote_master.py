@@ -100,10 +100,7 @@ async def _messages(request: web.Request) -> web.Response:
     if not agent.running:
         raise web.HTTPServiceUnavailable(text="agent stopping")
     for kind, args in await agent_link.read_messages(request, agent_link.TO_AGENT_TYPES):
-        try:
-            getattr(agent, kind)(*args)
-        except (KeyError, TypeError, ValueError) as error:
-            raise web.HTTPBadRequest(text=f"bad {kind}: {error!r}") from error
+        agent_link.deliver(agent, kind, args)
     return web.Response()
 
 

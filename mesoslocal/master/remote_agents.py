@@ -3,16 +3,12 @@ messages over HTTP, and the master reaches each through a `RemoteAgent`."""
 
 from __future__ import annotations
 
-import logging
-
 import aiohttp
 from aiohttp import web
 
 from mesoslocal.master.master import Master
 from mesoslocal.wire import agent_link
 from mesoslocal.wire.resources import Resources
-
-log = logging.getLogger(__name__)
 
 
 class RemoteAgent:
@@ -112,10 +108,7 @@ class RemoteAgents:
                 unknown += 1
                 continue
             remote.heard()
-            try:
-                getattr(self._master.forwarder, kind)(*args)
-            except (KeyError, TypeError, ValueError) as error:
-                raise web.HTTPBadRequest(text=f"bad {kind}: {error!r}") from error
+            agent_link.deliver(self._master.forwarder, kind, args)
         if unknown:
             raise web.HTTPNotFound(text=f"{unknown} messages from unknown agents dropped")
         return web.Response()

@@ -105,3 +105,12 @@ async def read_messages(request: web.Request, types: frozenset[str]) -> list[tup
             isinstance(m, dict) and m.get("type") in types and isinstance(m.get("args"), list) for m in messages):
         raise web.HTTPBadRequest(text=f"expecting {{'messages': [{{'type': one of {sorted(types)}, 'args': []}}]}}")
     return [(m["type"], m["args"]) for m in messages]
+
+
+def deliver(target: object, kind: str, args: list) -> None:
+    """Calls the port method `kind` (checked by read_messages) of `target`. Raises web.HTTPBadRequest when the
+    arguments do not fit it."""
+    try:
+        getattr(target, kind)(*args)
+    except (KeyError, TypeError, ValueError) as error:
+        raise web.HTTPBadRequest(text=f"bad {kind}: {error!r}") from error
