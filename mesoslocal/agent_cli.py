@@ -50,9 +50,9 @@ async def serve(args: argparse.Namespace, stop: asyncio.Event) -> None:
                   work_dir=work_dir, docker_host=args.docker_host, pretend_tasks=args.pretend_tasks)
     async with aiohttp.ClientSession() as session:
         master = remote_master.RemoteMaster(args.master, session)
-        await agent.start(master, remote_master.add_routes)
-        log.info("mesos-local-agent on %s, master %s", agent.endpoint(), args.master)
         try:
+            await agent.start(master, remote_master.add_routes)
+            log.info("mesos-local-agent on %s, master %s", agent.endpoint(), args.master)
             await stop.wait()
         finally:
             log.info("mesos-local-agent: stopping")
