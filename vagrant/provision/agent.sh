@@ -38,11 +38,12 @@ if [ "$MESOS" = real ]; then
     flag $a isolation filesystem/linux,docker/runtime
     flag $a systemd_enable_support false
     install -d -m 0755 /var/lib/mesos/agent
-    if [ "$CHANGED" = 1 ] && [ -e /var/lib/mesos/agent/meta/slaves/latest ]; then
+    latest=/var/lib/mesos/agent/meta/slaves/latest   # a symbolic link to the agent's checkpointed state
+    if [ "$CHANGED" = 1 ] && { [ -e "$latest" ] || [ -L "$latest" ]; }; then
         # an agent refuses to recover under other resources or attributes: it registers anew instead
         log "agent flags changed: forgetting the agent's checkpointed identity (its tasks are replaced)"
         systemctl stop mesos-agent
-        rm -f /var/lib/mesos/agent/meta/slaves/latest
+        rm -f "$latest"
     fi
     settle mesos-agent
 else

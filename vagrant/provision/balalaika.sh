@@ -14,10 +14,12 @@ python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' ||
 
 # The copy: code changes mark the services for a restart (the role script restarts them, then clears it).
 install -d -m 0755 "$SRC"
-changes=$(rsync -a --delete --itemize-changes \
+# (--omit-dir-times and the filter: a directory's times alone are no change of code)
+itemized=$(rsync -a --omit-dir-times --delete --itemize-changes \
     --exclude /.git/ --exclude /.venv/ --exclude /.cache/ --exclude /vagrant/ --exclude __pycache__/ \
     --exclude '*.egg-info/' --exclude /.pytest_cache/ --exclude /.ruff_cache/ --exclude /.hypothesis/ \
     /vagrant/ "$SRC/")
+changes=$(grep -v '^\.d' <<< "$itemized" || true)
 if [ -n "$changes" ]; then
     log "Balalaika's source changed in $SRC ($(wc -l <<< "$changes") entries)"
     touch "$RESTART_MARK"

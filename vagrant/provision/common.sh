@@ -20,6 +20,6 @@ apt_install ca-certificates curl rsync chrony python3 python3-venv procps iprout
 systemctl is-active -q chrony || systemctl enable -q --now chrony
 
 # Debian 12 keeps cgroup v2 (the unified hierarchy) by default, which AVENTER's Mesos >= 0.6 requires.
-if [ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ]; then
+if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; then
     log "WARNING: /sys/fs/cgroup is not cgroup v2; AVENTER's Mesos agent needs v2 (see vagrant/README.md)"
 fi

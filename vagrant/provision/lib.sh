@@ -20,6 +20,8 @@ export DEBIAN_FRONTEND=noninteractive
 
 log() { echo "lab[$NODE_NAME]: $*"; }
 die() { echo "lab[$NODE_NAME]: ERROR: $*" >&2; exit 1; }
+# set -e stops a script at the first failing command: say which one
+trap 'echo "lab[$NODE_NAME]: ERROR: ${0##*/} line $LINENO failed: $BASH_COMMAND" >&2' ERR
 
 # `... | put FILE` runs put in this shell (not a subshell), so that what it sets in CHANGED is seen
 shopt -s lastpipe
@@ -54,7 +56,7 @@ APT_UPDATED=0
 apt_install() {
     local missing=() package
     for package in "$@"; do
-        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q ' ok installed$' || missing+=("$package")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$APT_UPDATED" = 0 ]; then

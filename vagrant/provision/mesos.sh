@@ -18,7 +18,10 @@ CODENAME=${VERSION_CODENAME:-}
 [ -n "$CODENAME" ] || die "/etc/os-release names no VERSION_CODENAME"
 DISTRO_TAG=${ID}${VERSION_ID}   # e.g. debian12, as in aventer-mesos_1.11.0-0.7.1.debian12_amd64.deb
 
-installed_version() { dpkg-query -W -f='${Status} ${Version}' aventer-mesos 2>/dev/null | sed -n 's/^install ok installed //p'; }
+# the installed version, or nothing (dpkg-query fails for a package it never saw; a held one is "hold ok installed")
+installed_version() {
+    { dpkg-query -W -f='${Status} ${Version}' aventer-mesos 2>/dev/null || true; } | sed -n 's/^[a-z]* ok installed //p'
+}
 
 hold() {
     apt-mark showhold | grep -qx aventer-mesos || { log "holding aventer-mesos"; apt-mark hold aventer-mesos > /dev/null; }
@@ -40,7 +43,7 @@ PIN
 
 drop_repository() {
     rm -f "$LIST"
-    apt-get update -qq || true
+    apt-get update -qq || log "apt-get update still fails without AVENTER's repository"
 }
 
 from_repo() {
@@ -48,6 +51,7 @@ from_repo() {
     if [ ! -s "$KEY" ]; then
         log "fetching AVENTER's signing key"
         if ! curl -fsSL --retry 3 "$KEY_URL" -o "$KEY.tmp"; then
+            log "could not fetch $KEY_URL"
             rm -f "$KEY.tmp"
             return 1
         fi
@@ -70,7 +74,11 @@ from_repo() {
         return 1
     fi
     log "installing aventer-mesos=$exact from AVENTER's repository"
-    apt-get install -y -qq --no-install-recommends "aventer-mesos=$exact" > /dev/null
+    apt-get install -y -qq --no-install-recommends "aventer-mesos=$exact" > /dev/null || return 1
+    # the package is held from now on, so the repository has nothing more to give; without it, a later
+    # apt-get update cannot fail on AVENTER's key expiring
+    log "removing AVENTER's repository again (aventer-mesos is held)"
+    drop_repository
 }
 
 from_cache() {
