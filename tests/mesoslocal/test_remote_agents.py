@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -88,25 +88,15 @@ def _module(name: str, *args: str) -> list[str]:
 
 
 @pytest.fixture
-def remote_cluster_factory(tmp_path: Path) -> Iterator[Callable[..., RemoteCluster]]:
-    """`make(agent_timeout=AGENT_TIMEOUT)` starts a RemoteCluster; every process of each is stopped at the end."""
-    clusters: list[RemoteCluster] = []
-
-    def make(agent_timeout: float = AGENT_TIMEOUT) -> RemoteCluster:
-        clusters.append(RemoteCluster(tmp_path / f"cluster{len(clusters)}", agent_timeout))
-        clusters[-1].start()
-        return clusters[-1]
-
+def remote_cluster(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[RemoteCluster]:
+    """A started RemoteCluster (its agent timeout AGENT_TIMEOUT, or the fixture's parameter); every process it
+    started is stopped at the end."""
+    cluster = RemoteCluster(tmp_path / "cluster", getattr(request, "param", AGENT_TIMEOUT))
     try:
-        yield make
+        cluster.start()
+        yield cluster
     finally:
-        for cluster in clusters:
-            cluster.stop()
-
-
-@pytest.fixture
-def remote_cluster(remote_cluster_factory: Callable[..., RemoteCluster]) -> RemoteCluster:
-    return remote_cluster_factory()
+        cluster.stop()
 
 
 def test_remote_agents_register_with_their_own_address(remote_cluster: RemoteCluster) -> None:
@@ -192,12 +182,12 @@ def test_agents_re_register_with_a_restarted_master(remote_cluster: RemoteCluste
     assert (task["id"], task["state"], task["slave_id"]) == ("kept", "TASK_RUNNING", ids[AGENT_IPS[0]])
 
 
-def test_a_launch_lost_on_a_broken_link_does_not_stay_staging(
-        remote_cluster_factory: Callable[..., RemoteCluster]) -> None:
+@pytest.mark.parametrize("remote_cluster", [30.0], indirect=True)  # longer than a message's timeout
+def test_a_launch_lost_on_a_broken_link_does_not_stay_staging(remote_cluster: RemoteCluster) -> None:
     """A link cut for less than the agent timeout: the launch sent meanwhile times out, so the master has the agent
     re-register. The task then does not stay TASK_STAGING: the agent runs it if the launch reached it late after all
     (the kernel held the request while the agent was stopped), else it reports it TASK_DROPPED."""
-    cluster = remote_cluster_factory(agent_timeout=30)
+    cluster = remote_cluster
     agent = cluster.agents[AGENT_IPS[1]]
     with running_driver(cluster.master_url, framework_info(capabilities=("PARTITION_AWARE",))) as (driver, rec):
         offer = rec.take_offer(where=lambda o: o["hostname"] == AGENT_IPS[1])
