@@ -1,7 +1,8 @@
 """Agents in processes of their own (`mesos-local-agent`) registered over HTTP with `mesos-local --agents 0`, on
 loopback addresses of their own: tasks run and are killed there, custom executors reach their agent, a stopped agent
 process is a real partition (its tasks TASK_UNREACHABLE after the agent timeout, back to TASK_RUNNING once it
-re-registers), agents re-register with a restarted master, SIGTERM kills their tasks."""
+re-registers), a launch lost on a briefly cut link does not stay staging, agents re-register with a restarted
+master, SIGTERM kills their tasks."""
 
 from __future__ import annotations
 
