@@ -1,22 +1,17 @@
-"""Reading thousands of nodes, with a watch on each, in a few requests (the mirror's bulk load).
+"""Reading thousands of nodes in a few requests (the mirror's load, a new leader's task records).
 
 kazoo sends one request per `get_async`; its per-request cost in Python bounded the mirror's load at ~4,000
 nodes/s on this machine (110,000 nodes: ~30 s). ZooKeeper 3.6+ answers many reads in one `multiRead` request,
-but its server drops the watch flag of reads inside it. So a batch is read with one multiRead and then watched
-with one `SetWatches` request (what clients send after reconnecting): given the zxid the client had seen
-*before* the read, the server arms the watch of every node unchanged since, and fires at once the watch of a
-node changed or deleted meanwhile — so no change between the read and the watch is lost; at worst a node is
-read twice. Neither request exists in kazoo's API: this module builds them on kazoo's request protocol
-(`serialize`, `deserialize`, `type`) and registers the callbacks in kazoo's watcher tables, which is what
-kazoo's own `get(watch=...)` does on an answer. kazoo forgets those tables on a connection loss, as it does
-its own watches; the mirror reloads then.
+which kazoo's API lacks: this module builds it on kazoo's request protocol (`serialize`, `deserialize`,
+`type`). Its reads leave no watches (the server drops their watch flag): the mirror follows changes with
+persistent recursive watches armed before it reads (framework.store.watches).
 """
 
 from __future__ import annotations
 
 import contextlib
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from kazoo.client import KazooClient
@@ -31,11 +26,9 @@ from kazoo.protocol.serialization import (
     write_string,
 )
 
-GET_DATA, GET_CHILDREN, MULTI_READ, SET_WATCHES = 4, 8, 22, 101
+GET_DATA, GET_CHILDREN, MULTI_READ = 4, 8, 22
 BATCH = 500  # reads per request: ~500 task records of ~600 bytes, far below jute.maxbuffer (1 MB)
-_INT, _LONG = struct.Struct("!i"), struct.Struct("!q")
-
-Watcher = Callable[[Any], None]
+_INT = struct.Struct("!i")
 
 
 class _MultiRead(NamedTuple):
@@ -75,52 +68,23 @@ class _MultiRead(NamedTuple):
         return results
 
 
-class _SetWatches(NamedTuple):
-    relative_zxid: int
-    data: Sequence[str]
-    children: Sequence[str]
-    type: int = SET_WATCHES
-
-    def serialize(self) -> bytes:
-        out = bytearray(_LONG.pack(self.relative_zxid))
-        for paths in (self.data, (), self.children):  # data, exist, child watches
-            out += _INT.pack(len(paths))
-            for path in paths:
-                out += write_string(path)
-        return bytes(out)
-
-    def deserialize(self, buffer: bytes, offset: int) -> bool:
-        return True  # the answer has no body
-
-
 class Batch(NamedTuple):
-    """One batch in flight: its paths (as given), the read's async result, the watches' (None if unwatched)."""
+    """One batch in flight: its paths (as given) and the read's async result."""
 
     paths: Sequence[str]
     read: IAsyncResult
-    watch: IAsyncResult | None
 
 
-def read_watched(client: KazooClient, paths: Sequence[str], children: bool, watcher: Watcher | None) -> list[Batch]:
-    """Reads `paths` (their data, or with `children` their child names) in batches and leaves `watcher` on
-    each, as `get_async(path, watch=watcher)` / `get_children_async` would (no watches with None);
-    `answers(batch)` gives the results once `batch.read` is ready."""
+def read_batches(client: KazooClient, paths: Sequence[str], children: bool) -> list[Batch]:
+    """Reads `paths` (their data, or with `children` their child names) in batches of BATCH, without
+    waiting; `answers(batch)` gives the results once `batch.read` is ready."""
     chroot = client.chroot or ""
-    table = client._child_watchers if children else client._data_watchers  # kazoo internals: see the module docstring
     batches = []
     for start in range(0, len(paths), BATCH):
         batch = paths[start:start + BATCH]
-        wire = [chroot + path for path in batch]
-        seen_before = client.last_zxid  # a node changed after it fires at once: read again, never missed
         read = client.handler.async_result()
-        client._call(_MultiRead(GET_CHILDREN if children else GET_DATA, wire), read)
-        watch = None
-        if watcher is not None:
-            for path in wire:
-                table[path].add(watcher)
-            watch = client.handler.async_result()
-            client._call(_SetWatches(seen_before, [] if children else wire, wire if children else []), watch)
-        batches.append(Batch(batch, read, watch))
+        client._call(_MultiRead(GET_CHILDREN if children else GET_DATA, [chroot + path for path in batch]), read)
+        batches.append(Batch(batch, read))
     return batches
 
 
@@ -128,7 +92,7 @@ def read_all(client: KazooClient, paths: Sequence[str], children: bool, timeout:
     """`(path, bytes | child names | KazooException)` for every path, read in batches without watches (e.g. a
     new leader loading 100,000 task records). Raises the handler's timeout error (KazooTimeoutError) if an
     answer takes over `timeout`."""
-    batches = read_watched(client, paths, children, None)
+    batches = read_batches(client, paths, children)
     for batch in batches:
         with contextlib.suppress(KazooException):  # answered per path by `answers`
             batch.read.get(timeout=timeout)

@@ -1,13 +1,21 @@
 """A watch-fed, read-only, in-memory copy of Balalaika's state, for the api replicas and the scheduler.
 
 Why not kazoo's TreeCache: it took 6.1 s to initialise over 11,100 nodes (infra-recipes.md section 1).
-Here the bulk load lists each directory and then reads every node with pipelined `get_async` calls,
-each leaving a one-shot watch; a fired watch re-reads just that node or directory (which re-arms it).
+Here the load lists each directory and then reads every node (pipelined, task records in bulk).
 
-Threads: kazoo runs watch callbacks on its callback thread and the completion of async reads on its
-completion thread. Only completions mutate the copy, in the order ZooKeeper answered (FIFO per session),
-under a lock that `snapshot()` also takes. When the connection drops kazoo forgets every watch, so after
-reconnecting (same or new session) the mirror reloads everything and reports only what differs.
+How it follows changes: one persistent recursive watch per mirrored directory and single node
+(framework.store.watches, ZooKeeper 3.6+), armed before the load, reports each node created, changed or
+deleted with its path, and the mirror reads just that node. Children watches did this before and made every
+change of a directory cost every mirror a listing of the whole directory: with 1,000 apps each new app cost
+each mirror (every api worker and the leader) a listing of 1,000 names, O(apps) per write.
+
+Threads and order: the notifications and the answers of the mirror's reads are both handled on kazoo's
+completion thread, in the order ZooKeeper sent them (its reads link their callback before they are sent),
+and only there is the copy mutated, under a lock that `snapshot()` also takes. So a notification is seen
+before any answer that shows its change: the plans created with an app are marked pending before the read
+of the app is applied (see `snapshot`). When the connection drops the server forgets the watches; after
+reconnecting (same or new session) the mirror arms them again, reloads everything and reports only what
+differs.
 """
 
 from __future__ import annotations
@@ -24,16 +32,18 @@ from typing import Any
 from kazoo.client import KazooClient
 from kazoo.exceptions import ConnectionLoss, KazooException, NoNodeError, SessionExpiredError
 from kazoo.interfaces import IAsyncResult
+from kazoo.protocol.serialization import GetChildren, GetData
 from kazoo.protocol.states import EventType, KazooState, WatchedEvent
 
 from framework.store import planparts
-from framework.store.bulk_read import Batch, answers, read_watched
+from framework.store.bulk_read import Batch, answers, read_batches
 from framework.store.codec import decode
 from framework.store.deployments import APPLYING, STAGING
 from framework.store.errors import StoreError
 from framework.store.layout import DEFAULT_ROOT, EVENT_PREFIX, Layout, decode_id, sequence_of
 from framework.store.messages import DEFAULT_EVENTS_KEPT
 from framework.store.store import Store
+from framework.store.watches import add_recursive_watch, forget_recursive_watch
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +69,7 @@ def _raise_unless_gone(error: KazooException) -> None:
 
 
 def _armed(result: IAsyncResult) -> None:
-    result.get()  # raises if ZooKeeper refused the watches (logged by _complete)
+    result.get()  # raises if ZooKeeper refused the watch (logged by _complete)
 
 
 def _with_applying(apps: Mapping[str, dict], plans: Mapping[str, dict]) -> dict[str, dict]:
@@ -124,11 +134,12 @@ class Mirror:
         self._flat: dict[str, dict[str, Any]] = {name: {} for name in _FLAT}
         self._tasks: dict[str, dict[str, dict]] = {}
         self._task_views: dict[str, Mapping[str, dict]] = {}
-        self._watched_task_dirs: set[str] = set()
         self._singles: dict[str, Any] = dict.fromkeys(_SINGLES)
         self._events: collections.deque[tuple[int, dict]] = collections.deque(maxlen=event_buffer)
         self._event_requested = -1
         self._event_delivered = -1
+        # events notified while a (re)load's listing of events/ is on its way: read with the listed ones
+        self._events_unlisted: set[int] | None = None
         self._revision = 0
         self._snapshot: Snapshot | None = None
         self._subscribers: list[Callable[[Change], None]] = []
@@ -152,15 +163,18 @@ class Mirror:
         Store(self.client, self.layout.root).ensure_layout()
         self.client.add_listener(self._on_state)
         self._started = True
-        self._load(full=True)
+        self._load()
         if not self._idle.wait(timeout):
             raise StoreError(f"mirror of {self.layout.root} not loaded within {timeout}s")
+        self.snapshot()  # published, so that a plan being read holds this one rather than none
 
     def stop(self) -> None:
-        """Stops applying changes and calling subscribers (kazoo cannot remove armed watches; they fire
-        once more and are ignored)."""
+        """Stops applying changes and calling subscribers (the server keeps the watches until the connection
+        closes; their notifications are dropped)."""
         self._stopped = True
         self.client.remove_listener(self._on_state)
+        for name in self._watched:
+            forget_recursive_watch(self.client, self._prefix + name, self._on_watch)
         self._subscribers.clear()
         self._event_subscribers.clear()
 
@@ -219,6 +233,18 @@ class Mirror:
             self._idle.clear()
         result.rawlink(functools.partial(self._complete, handler, args))
 
+    def _send(self, request: Any, handler: Callable[..., None], *args: Any) -> None:
+        """Sends a kazoo request with `handler` linked first: its answer then takes its place in the order
+        ZooKeeper sent it among the notifications even when sent from another thread (a late link would
+        queue it behind notifications that came after it)."""
+        result = self.client.handler.async_result()
+        self._issue(result, handler, *args)
+        self.client._call(request, result)  # what get_async does, once the callback is linked
+
+    def _path(self, relative: str) -> str:
+        """The path on the wire (with the client's chroot), as kazoo's requests take it."""
+        return (self.client.chroot or "") + self._prefix + relative
+
     def _complete(self, handler: Callable[..., None], args: tuple, result: IAsyncResult) -> None:
         try:
             if not self._stopped:
@@ -233,30 +259,38 @@ class Mirror:
                 if self._pending == 0:
                     self._idle.set()
 
-    def _load(self, full: bool) -> None:
+    @property
+    def _watched(self) -> tuple[str, ...]:
+        return (*self._dirs, *_SINGLES)
+
+    def _load(self) -> None:
+        """Arms the watches, then reads everything (a change in between is both notified and read)."""
+        if "events" in self._dirs:
+            self._events_unlisted = set()
+        for name in self._watched:
+            self._issue(add_recursive_watch(self.client, self._prefix + name, self._on_watch), _armed)
         for name in self._dirs:
-            self._fetch_children(name, full)
+            self._fetch_children(name)
         for name in _SINGLES:
             self._fetch_single(name)
 
-    def _fetch_children(self, dirname: str, full: bool) -> None:
-        self._issue(self.client.get_children_async(self._prefix + dirname, watch=self._on_watch),
-                    self._got_children, dirname, full)
+    def _fetch_children(self, dirname: str) -> None:
+        self._send(GetChildren(self._path(dirname), None), self._got_children, dirname)
 
     def _fetch_data(self, dirname: str, name: str) -> None:
-        self._issue(self.client.get_async(f"{self._prefix}{dirname}/{name}", watch=self._on_watch),
-                    self._got_data, dirname, name)
+        self._send(GetData(self._path(f"{dirname}/{name}"), None), self._got_data, dirname, name)
 
-    def _fetch_task_dir(self, app_name: str, full: bool) -> None:
-        self._issue(self.client.get_children_async(f"{self._prefix}tasks/{app_name}", watch=self._on_watch),
-                    self._got_task_dir, app_name, full)
+    def _fetch_task_dir(self, app_name: str) -> None:
+        self._send(GetChildren(self._path(f"tasks/{app_name}"), None), self._got_task_dir, app_name)
 
     def _fetch_task(self, app_name: str, task_id: str) -> None:
-        self._issue(self.client.get_async(f"{self._prefix}tasks/{app_name}/{task_id}", watch=self._on_watch),
-                    self._got_task, app_name, task_id)
+        self._send(GetData(self._path(f"tasks/{app_name}/{task_id}"), None), self._got_task, app_name, task_id)
 
     def _fetch_single(self, name: str) -> None:
-        self._issue(self.client.get_async(self._prefix + name, watch=self._on_watch), self._got_single, name)
+        self._send(GetData(self._path(name), None), self._got_single, name)
+
+    def _fetch_event(self, seq: int) -> None:
+        self._send(GetData(self._path(f"events/{EVENT_PREFIX}{seq:010d}"), None), self._got_event, seq)
 
     # ---- applying answers (completion thread) -------------------------------------------------------
 
@@ -280,21 +314,21 @@ class Mirror:
         except NoNodeError:
             return set()
 
-    def _got_children(self, dirname: str, full: bool, result: IAsyncResult) -> None:
+    def _got_children(self, dirname: str, result: IAsyncResult) -> None:
+        """A directory listed by a (re)load: what is no longer listed is gone, everything listed is read."""
         names = self._names(result)
         if dirname == "events":
             self._got_event_names(names)
             return
         if dirname == "tasks":
-            self._got_task_dirs(names, full)
+            self._got_task_dirs(names)
             return
         kind, to_id = _FLAT[dirname]
         entries = self._flat[dirname]
         ids = {to_id(name) for name in names}
-        if dirname == "deployments":
-            with self._lock:  # hold the snapshot until the new plans are read (see `snapshot`)
-                self._plans_pending |= {name for name in names if full or name not in entries}
         with self._lock:
+            if dirname == "deployments":  # hold the snapshot until the plans are read (see `snapshot`)
+                self._plans_pending = set(names)  # any other was deleted before this listing
             gone = [entry_id for entry_id in entries if entry_id not in ids]
             for entry_id in gone:
                 del entries[entry_id]
@@ -302,8 +336,7 @@ class Mirror:
                 self._bump()
         self._changed([Change(kind, entry_id, True) for entry_id in gone])
         for name in names:
-            if full or to_id(name) not in entries:
-                self._fetch_data(dirname, name)
+            self._fetch_data(dirname, name)
 
     def _got_data(self, dirname: str, name: str, result: IAsyncResult) -> None:
         try:
@@ -367,43 +400,40 @@ class Mirror:
         self._parts[plan_id] = list(collected)
         self._set_entry("deployments", plan_id, planparts.join(head, collected))
 
-    def _got_task_dirs(self, names: set[str], full: bool) -> None:
-        gone = {decode_id(name) for name in self._watched_task_dirs - names}
-        self._watched_task_dirs &= names
+    def _got_task_dirs(self, names: set[str]) -> None:
+        """The task directories listed by a (re)load: the tasks of apps no longer listed are gone; every
+        listed directory is read, in bulk from BULK_FROM on."""
+        listed = {decode_id(name) for name in names}
         changes = []
         with self._lock:
-            for app_id in gone & self._tasks.keys():
+            for app_id in self._tasks.keys() - listed:
                 changes += [Change("task", task_id, True, app_id) for task_id in self._tasks.pop(app_id)]
                 self._task_views.pop(app_id, None)
             if changes:
                 self._bump()
         self._changed(changes)
-        listed = [name for name in names if full or name not in self._watched_task_dirs]
-        self._watched_task_dirs.update(listed)
-        if len(listed) < BULK_FROM:
-            for name in listed:
-                self._fetch_task_dir(name, full)
+        if len(names) < BULK_FROM:
+            for name in names:
+                self._fetch_task_dir(name)
             return
-        dirs = [f"{self._prefix}tasks/{name}" for name in listed]
-        for batch in read_watched(self.client, dirs, True, self._on_watch):
-            self._issue(batch.watch, _armed)  # type: ignore[arg-type]  (watched batches have one)
-            self._issue(batch.read, self._got_task_dirs_batch, batch, full)
+        dirs = [f"{self._prefix}tasks/{name}" for name in names]
+        for batch in read_batches(self.client, dirs, True):
+            self._issue(batch.read, self._got_task_dirs_batch, batch)
 
-    def _got_task_dirs_batch(self, batch: Batch, full: bool, _result: IAsyncResult) -> None:
-        """Listings of many task directories at once; their new tasks are then read in bulk too."""
+    def _got_task_dirs_batch(self, batch: Batch, _result: IAsyncResult) -> None:
+        """Listings of many task directories at once; their tasks are then read in bulk too."""
         wanted = []
         for path, names in answers(batch):
             app_name = path.rsplit("/", 1)[1]
             if isinstance(names, KazooException):
                 names = _raise_unless_gone(names) or []  # a directory deleted meanwhile: its tasks are gone
-            wanted += [f"{path}/{task_id}" for task_id in self._task_dir_listed(app_name, full, set(names))]
+            wanted += [f"{path}/{task_id}" for task_id in self._task_dir_listed(app_name, set(names))]
         if len(wanted) < BULK_FROM:
             for path in wanted:
                 app_name, task_id = path.rsplit("/", 2)[1:]
                 self._fetch_task(app_name, task_id)
             return
-        for tasks in read_watched(self.client, wanted, False, self._on_watch):
-            self._issue(tasks.watch, _armed)  # type: ignore[arg-type]
+        for tasks in read_batches(self.client, wanted, False):
             self._issue(tasks.read, self._got_tasks_batch, tasks)
 
     def _got_tasks_batch(self, batch: Batch, _result: IAsyncResult) -> None:
@@ -413,15 +443,13 @@ class Mirror:
                 data = _raise_unless_gone(data)
             self._task_read(app_name, task_id, None if data is None else decode(data))
 
-    def _got_task_dir(self, app_name: str, full: bool, result: IAsyncResult) -> None:
-        for task_id in self._task_dir_listed(app_name, full, self._names(result)):
+    def _got_task_dir(self, app_name: str, result: IAsyncResult) -> None:
+        for task_id in self._task_dir_listed(app_name, self._names(result)):
             self._fetch_task(app_name, task_id)
 
-    def _task_dir_listed(self, app_name: str, full: bool, names: set[str]) -> list[str]:
-        """Applies a task directory's listing; returns the task ids to read."""
+    def _task_dir_listed(self, app_name: str, names: set[str]) -> set[str]:
+        """Applies a task directory's listing: tasks not listed are gone; returns the task ids to read (all)."""
         app_id = decode_id(app_name)
-        if not names:
-            self._watched_task_dirs.discard(app_name)
         with self._lock:
             tasks = self._tasks.get(app_id, {})
             gone = [task_id for task_id in tasks if task_id not in names]
@@ -430,7 +458,7 @@ class Mirror:
             if gone:
                 self._forget_task_view(app_id)
         self._changed([Change("task", task_id, True, app_id) for task_id in gone])
-        return [task_id for task_id in names if full or task_id not in tasks]
+        return names
 
     def _forget_task_view(self, app_id: str) -> None:
         """Under the lock: the app's tasks changed."""
@@ -465,10 +493,7 @@ class Mirror:
             data = result.get()[0]
             value = decode(data) if name == "leader-info" else data.decode()
         except NoNodeError:
-            value = None
-            # Arm a watch that fires on creation; if it was created meanwhile, read it again.
-            self._issue(self.client.exists_async(self._prefix + name, watch=self._on_watch),
-                        self._got_exists, name)
+            value = None  # its watch reports its creation
         with self._lock:
             if self._singles[name] == value:
                 return
@@ -476,20 +501,28 @@ class Mirror:
             self._bump()
         self._changed([Change(_SINGLES[name], "", value is None)])
 
-    def _got_exists(self, name: str, result: IAsyncResult) -> None:
-        if result.get() is not None:
-            self._fetch_single(name)
-
     def _got_event_names(self, names: set[str]) -> None:
-        seqs = sorted(sequence_of(name) for name in names if name.startswith(EVENT_PREFIX))
+        """The events listed by a (re)load, with those notified meanwhile, are read in order (once each)."""
+        notified, self._events_unlisted = self._events_unlisted or set(), None
+        seqs = sorted({sequence_of(name) for name in names if name.startswith(EVENT_PREFIX)} | notified)
         fresh = [seq for seq in seqs if seq > self._event_requested]
         if self._event_requested < 0:
             fresh = fresh[-(self._events.maxlen or len(fresh)):]
         for seq in fresh:
-            self._issue(self.client.get_async(f"{self._prefix}events/{EVENT_PREFIX}{seq:010d}"),
-                        self._got_event, seq)
+            self._fetch_event(seq)
         if fresh:
             self._event_requested = fresh[-1]
+
+    def _event_created(self, name: str) -> None:
+        """A new event: read it, or, while the listing of a (re)load is on its way, with the listed ones."""
+        if not name.startswith(EVENT_PREFIX):
+            return
+        seq = sequence_of(name)
+        if self._events_unlisted is not None:
+            self._events_unlisted.add(seq)
+        elif seq > self._event_requested:
+            self._fetch_event(seq)
+            self._event_requested = seq
 
     def _got_event(self, seq: int, result: IAsyncResult) -> None:
         try:
@@ -510,23 +543,29 @@ class Mirror:
     # ---- watches and connection state ---------------------------------------------------------------
 
     def _on_watch(self, event: WatchedEvent) -> None:
-        """kazoo's callback thread: decide what to re-read from the path that fired."""
+        """kazoo's completion thread, in stream order: a node below a watched path was created, changed or
+        deleted; read it (a deleted one reads as absent). Directories themselves, version nodes and task
+        directories need no read: what a reader sees is in the nodes below them."""
         if self._stopped:
             return
-        if event.type == EventType.NONE or event.path is None:
-            self._resync_needed = True  # kazoo dropped every watch: the connection was lost
-            return
         parts = event.path.removeprefix(self._prefix).split("/")
-        if len(parts) == 1 and parts[0] in _SINGLES:
-            self._fetch_single(parts[0])
-        elif len(parts) == 1:
-            self._fetch_children(parts[0], full=False)
-        elif len(parts) == 2 and parts[0] == "tasks":
-            self._fetch_task_dir(parts[1], full=False)
-        elif len(parts) == 2 and parts[0] in _FLAT:
-            self._fetch_data(parts[0], parts[1])
-        elif len(parts) == 3 and parts[0] == "tasks":
-            self._fetch_task(parts[1], parts[2])
+        top = parts[0]
+        if len(parts) == 1:
+            if top in _SINGLES:
+                self._fetch_single(top)
+        elif top == "tasks":
+            if len(parts) == 3:
+                self._fetch_task(parts[1], parts[2])
+        elif len(parts) != 2:
+            return
+        elif top == "events":
+            if event.type == EventType.CREATED:
+                self._event_created(parts[1])
+        elif top in _FLAT:
+            if top == "deployments" and event.type == EventType.CREATED:
+                with self._lock:  # hold the snapshot until it is read: its apps' reads may answer first
+                    self._plans_pending.add(parts[1])
+            self._fetch_data(top, parts[1])
 
     def _on_state(self, state: str) -> None:
         """kazoo's connection thread: must not block, so the reload only issues async reads."""
@@ -535,4 +574,4 @@ class Mirror:
         elif self._resync_needed and not self._stopped:
             self._resync_needed = False
             log.info("mirror of %s: reconnected, reloading", self.layout.root)
-            self.client.handler.spawn(self._load, True)
+            self.client.handler.spawn(self._load)

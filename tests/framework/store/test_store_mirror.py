@@ -143,3 +143,99 @@ def test_mirror_without_tasks_and_events(store: Store, clients) -> None:
     assert snap.framework_id == "fw-9" and set(snap.deployments) == {"dep-a"}
     assert all(change.kind != "task" for change in seen)
     mirror.stop()
+
+
+def _counting_calls(client) -> list[str]:
+    calls: list[str] = []
+    original = client._call
+
+    def call(request, async_object):
+        calls.append(f"{type(request).__name__} {getattr(request, 'path', '')}")
+        return original(request, async_object)
+
+    client._call = call
+    return calls
+
+
+def test_a_change_reads_that_node_and_never_lists_its_directory(store: Store, clients) -> None:
+    """With persistent recursive watches a new app costs a mirror one read, whatever the number of apps; a
+    children watch made it list every app again (O(apps) per write)."""
+    _fill(store)
+    client = clients()
+    mirror = Mirror(client, ROOT)
+    mirror.start(timeout=10)
+    calls = _counting_calls(client)
+    store.apps.put(app_def("/one/more"), expected_version=None)
+    store.deployments.put({"id": "dep-b", "affectedApps": ["/one/more"]})
+    wait_all([store.events.append({"eventType": "e"})])
+    wait_for(lambda: "/one/more" in mirror.snapshot().apps and "dep-b" in mirror.snapshot().deployments
+             and mirror.events_since(), 2, "the new app, plan and event")
+    assert not [call for call in calls if call.startswith("GetChildren")]
+    assert sorted(calls) == sorted(f"GetData {client.chroot}{ROOT}/{path}" for path in
+                                   ("apps/one_more", "deployments/dep-b", "events/evt-0000000000"))
+    mirror.stop()
+
+
+def test_plans_queue_failures_groups_and_single_nodes_created_after_the_load(store: Store, clients) -> None:
+    mirror = Mirror(clients(), ROOT)
+    mirror.start(timeout=10)
+    store.deployments.put({"id": "dep-c", "affectedApps": ["/x"], "currentStep": 0})
+    wait_for(lambda: "dep-c" in mirror.snapshot().deployments, 2, "the plan")
+    store.deployments.put({"id": "dep-c", "affectedApps": ["/x"], "currentStep": 1})
+    wait_for(lambda: mirror.snapshot().deployments["dep-c"]["currentStep"] == 1, 2, "the plan's progress")
+    store.deployments.delete("dep-c")
+    store.groups.put({"id": "/team", "dependencies": [], "version": version_ts(2)})
+    store.queue.put("/x", {"count": 2})
+    store.failures.put({"appId": "/x", "message": "boom"}).get(timeout=5)
+    store.set_framework_id("fw-late")
+    store.nodes.client.create(store.nodes.layout.leader_info, b'{"id":"s2","host":"h","port":1}', ephemeral=True)
+
+    def all_seen() -> bool:
+        snap = mirror.snapshot()
+        return ("dep-c" not in snap.deployments and "/team" in snap.groups and snap.queue.get("/x") == {"count": 2}
+                and snap.failures.get("/x", {}).get("message") == "boom" and snap.framework_id == "fw-late"
+                and (snap.leader or {}).get("id") == "s2")
+
+    wait_for(all_seen, 2, "every kind of node")
+    store.nodes.client.delete(store.nodes.layout.leader_info)
+    wait_for(lambda: mirror.snapshot().leader is None, 2, "the leader gone")
+    mirror.stop()
+
+
+def test_an_app_committed_with_its_plan_is_never_shown_without_it(store: Store, clients) -> None:
+    """The plan's notification is seen before the app's read is applied, so the snapshot is held until the
+    plan is read: a scheduler never sees the new app ungoverned."""
+    mirror = Mirror(clients(), ROOT)
+    mirror.start(timeout=10)
+    alone: list[str] = []
+
+    def check(change: Change) -> None:
+        snap = mirror.snapshot()
+        covered = {app_id for plan in snap.deployments.values() for app_id in plan["affectedApps"]}
+        alone.extend(app_id for app_id in snap.apps if app_id not in covered)
+
+    mirror.subscribe(check)
+    for n in range(40):
+        app = app_def(f"/held/a{n}")
+        store.apps.put(app, expected_version=None, deployment={"id": f"plan-{n}", "affectedApps": [app["id"]]})
+    wait_for(lambda: len(mirror.snapshot().apps) == 40, 5, "every app")
+    assert alone == []
+    mirror.stop()
+
+
+def test_mirror_arms_its_watches_again_after_a_reconnect_on_the_same_session(store: Store, clients) -> None:
+    client = clients()
+    mirror = Mirror(client, ROOT)
+    mirror.start(timeout=10)
+    session = client.client_id
+    reconnected = threading.Event()
+    client.add_listener(lambda state: reconnected.set() if state == "CONNECTED" else None)
+    client._connection._socket.shutdown(2)  # the server drops this connection's watches; the session stays
+    wait_for(reconnected.is_set, 10, "the reconnection")
+    wait_for(lambda: mirror.synced, 10, "the reload")
+    assert client.client_id == session
+    store.apps.put(app_def("/after/reconnect"), expected_version=None)
+    task = task_rec("/after/reconnect")
+    store.tasks.put(task)
+    wait_for(lambda: task["id"] in mirror.snapshot().tasks.get("/after/reconnect", {}), 2, "a write after it")
+    mirror.stop()
