@@ -5,6 +5,11 @@ Why the bound: kazoo's synchronous calls (and `transaction().commit()`) wait for
 timeout, and while the connection is down kazoo queues requests until it comes back. A frozen server
 (SIGSTOP, a partition) is noticed only after two thirds of the session timeout. So an api write hung for
 as long as ZooKeeper was away; with `wait_timeout` it fails with StoreError instead.
+
+Why a connect timeout: kazoo gives each TCP connect to a server the whole session timeout. A server whose host
+is down or cut off drops the SYN, so a client that tries it first while reconnecting waits out its session
+there and loses it (a leader its leadership) although two healthy servers were a connect away. Each connect
+gets a share of the session timeout instead, the share kazoo already gives the handshake after it.
 """
 
 from __future__ import annotations
@@ -42,15 +47,25 @@ class _BoundedResult(AsyncResult):
         return super().wait(self.bound if timeout is None else timeout)
 
 
-class _BoundedHandler(SequentialThreadingHandler):
-    """kazoo's threading handler, making futures that never wait longer than `bound`."""
+class _Handler(SequentialThreadingHandler):
+    """kazoo's threading handler with a bound on each TCP connect and, with `bound`, on every future."""
 
-    def __init__(self, bound: float) -> None:
+    def __init__(self, connect_timeout: float, bound: float | None) -> None:
         super().__init__()
-        self.bound = bound
+        self.connect_timeout, self.bound = connect_timeout, bound
 
-    def async_result(self) -> _BoundedResult:
-        return _BoundedResult(self, self.bound)
+    def async_result(self) -> AsyncResult:
+        return _BoundedResult(self, self.bound) if self.bound is not None else super().async_result()
+
+    def create_connection(self, *args: object, **kwargs: object) -> object:
+        asked = kwargs.get("timeout")
+        kwargs["timeout"] = self.connect_timeout if asked is None else min(asked, self.connect_timeout)
+        return super().create_connection(*args, **kwargs)
+
+
+def server_count(hosts: str) -> int:
+    """How many servers a kazoo hosts string names ("h1:2181,h2:2181/chroot" → 2)."""
+    return len(hosts.split("/", 1)[0].split(","))
 
 
 def is_connected(client: KazooClient) -> bool:
@@ -81,7 +96,7 @@ def connect(hosts: str, *, timeout: float = 10.0, auth: tuple[str, str] | None =
     client = KazooClient(
         hosts=hosts,
         timeout=timeout,
-        handler=_BoundedHandler(wait_timeout) if wait_timeout is not None else SequentialThreadingHandler(),
+        handler=_Handler(timeout / server_count(hosts), wait_timeout),
         connection_retry=connection_retry(),
         command_retry=command_retry() if wait_timeout is None else command_retry(wait_timeout),
         auth_data=[("digest", f"{auth[0]}:{auth[1]}")] if auth else None,
