@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,9 +14,9 @@ from launchers.waiting import GiveUp, wait_for
 CLASSPATH = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar"
 
 
-def four_letter_word(port: int, word: str, timeout: float = 1.0) -> str:
+def four_letter_word(port: int, word: str, timeout: float = 1.0, host: str = "127.0.0.1") -> str:
     """Sends a ZooKeeper admin command (ruok, srvr, ...) and returns the answer."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
+    with socket.create_connection((host, port), timeout=timeout) as conn:
         conn.sendall(word.encode())
         chunks = []
         while chunk := conn.recv(4096):
@@ -25,41 +26,45 @@ def four_letter_word(port: int, word: str, timeout: float = 1.0) -> str:
 
 @dataclass(frozen=True)
 class Peer:
-    """One ensemble member's ports (client, quorum, election)."""
+    """One ensemble member's address and ports (client, quorum, election)."""
 
     client_port: int
     quorum_port: int
     election_port: int
+    address: str = "127.0.0.1"
 
 
 class ZooKeeperServer:
-    """One ZooKeeper process with its own config and data dir under `home`."""
+    """One ZooKeeper process with its own config and data dir under `home`. `wrap` turns its command line into
+    the one to run (e.g. launchers.netns.Network.argv to start it inside a host's namespace)."""
 
     def __init__(self, home: Path, myid: int, peers: list[Peer], tick_ms: int = 2000,
-                 heap: str = "256m") -> None:
+                 heap: str = "256m", wrap: Callable[[list[str]], list[str]] | None = None) -> None:
         self.home = home
         self.myid = myid
         self.peers = peers
         self.port = peers[myid - 1].client_port
+        self.address = peers[myid - 1].address
+        self.wrap = wrap
         self.tick_ms = tick_ms
         self.heap = heap
         self.daemon: Daemon | None = None
 
     @property
     def hosts(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.address}:{self.port}"
 
     def _write_config(self) -> Path:
         data = self.home / "data"
         data.mkdir(parents=True, exist_ok=True)
         lines = [
             f"tickTime={self.tick_ms}", "initLimit=10", "syncLimit=5", f"dataDir={data}",
-            f"clientPort={self.port}", "clientPortAddress=127.0.0.1", "admin.enableServer=false",
+            f"clientPort={self.port}", f"clientPortAddress={self.address}", "admin.enableServer=false",
             "4lw.commands.whitelist=*", "maxSessionTimeout=60000",
         ]
         if len(self.peers) > 1:
             (data / "myid").write_text(f"{self.myid}\n")
-            lines += [f"server.{i}=127.0.0.1:{p.quorum_port}:{p.election_port}"
+            lines += [f"server.{i}={p.address}:{p.quorum_port}:{p.election_port}"
                       for i, p in enumerate(self.peers, start=1)]
         config = self.home / "zoo.cfg"
         config.write_text("\n".join(lines) + "\n")
@@ -69,7 +74,7 @@ class ZooKeeperServer:
         config = self._write_config()
         argv = ["java", f"-Xmx{self.heap}", "-Xms32m", "-cp", CLASSPATH,
                 "org.apache.zookeeper.server.quorum.QuorumPeerMain", str(config)]
-        self.daemon = Daemon(argv, self.home / "zookeeper.log").start()
+        self.daemon = Daemon(self.wrap(argv) if self.wrap else argv, self.home / "zookeeper.log").start()
         return self
 
     def serving(self) -> bool:
@@ -78,14 +83,14 @@ class ZooKeeperServer:
             raise GiveUp(f"zookeeper exited:\n{self.daemon.log_tail() if self.daemon else ''}")
         try:
             if len(self.peers) == 1:
-                return four_letter_word(self.port, "ruok") == "imok"
-            return "Mode: " in four_letter_word(self.port, "srvr")
+                return four_letter_word(self.port, "ruok", host=self.address) == "imok"
+            return "Mode: " in four_letter_word(self.port, "srvr", host=self.address)
         except OSError:
             return False
 
     def mode(self) -> str:
         """standalone, leader or follower."""
-        for line in four_letter_word(self.port, "srvr").splitlines():
+        for line in four_letter_word(self.port, "srvr", host=self.address).splitlines():
             if line.startswith("Mode: "):
                 return line.removeprefix("Mode: ").strip()
         return "unknown"

@@ -18,6 +18,7 @@ pytest_plugins = [
     "tests.fixtures.stack",
     "tests.fixtures.edge",
     "tests.fixtures.browser",
+    "tests.fixtures.twin",
 ]
 
 END_TO_END_FIXTURES = frozenset({
@@ -25,6 +26,7 @@ END_TO_END_FIXTURES = frozenset({
     "schedulers",  # tests/framework/scheduler/conftest.py: scheduler processes on mesoslocal
     "scheduler_on",  # tests/framework/scheduler/test_scheduler_cluster.py: the same, per cluster
     "start_edge",  # tests.fixtures.edge: balalaika-lb with its HAProxy
+    "twin",  # tests.fixtures.twin: the lab topology in network namespaces
 })
 
 
