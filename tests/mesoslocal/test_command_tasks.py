@@ -72,7 +72,10 @@ def test_sandbox_and_environment(mesos_cluster: LocalCluster) -> None:
         task_id = task["task_id"]["value"]
         driver.launchTasks(offer["id"], [task])
         rec.wait_state(task_id, "TASK_FINISHED")
-        state = mesos_cluster.state()
+        # the master moves a task to completed_tasks once the framework acknowledged its terminal update,
+        # which the driver sends after handing the update to us
+        state = wait_for(lambda: (found := mesos_cluster.state())["frameworks"][0]["completed_tasks"] and found,
+                         10, "the finished task among the completed ones")
         agent = next(a for a in mesos_cluster.agents if a.id == offer["agent_id"]["value"])
         sandboxes = list(agent.agent.work_dir.rglob(f"executors/{task_id}/runs/*/stdout"))
         assert len(sandboxes) == 1
