@@ -2,9 +2,9 @@
 namespace, each stopped by PID (SIGTERM, then SIGKILL after a deadline) before the namespaces go.
 
     twin = Twin(home, Topology()).start()
-    twin.api()                 # an ApiClient-style base URL of a node whose api answers
+    twin.api_url(node), twin.leader(), twin.contenders(), twin.registered_agents()
     twin.kill_node(node)       # SIGKILL a scheduler+api host's processes; start_node(node) brings them back
-    twin.network.cut(twin.host(agent)); twin.network.heal(...)
+    twin.network.cut(twin.host(agent)); twin.network.heal(twin.host(agent))
     twin.stop()
 """
 
@@ -18,6 +18,7 @@ import signal
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from kazoo.client import KazooClient
@@ -104,9 +105,9 @@ class Twin:
                                                                    str(self.home / "master-work")),
                   lambda: http_json(f"http://{self.topology.master_address}/version") is not None)
         for agent in self.topology.agent_places:
-            self.start_agent(agent)
+            self._start_agent(agent)
 
-    def start_agent(self, agent: Place) -> None:
+    def _start_agent(self, agent: Place) -> None:
         argv = self.topology.agent_argv(self._bin("mesos-local-agent"), agent, str(self.home / f"{agent.name}-work"))
         self._run(agent, "mesos-local-agent", argv, lambda: agent.address in self.registered_agents())
 
@@ -126,14 +127,14 @@ class Twin:
         self._run(edge, "balalaika-lb", argv,
                   lambda: http_json(f"{self.topology.edge_stats_url}/_balalaika_services") is not None)
 
-    def _run(self, place: Place, program: str, argv: list[str], ready) -> Daemon:
+    def _run(self, place: Place, program: str, argv: list[str], ready: Callable[[], object]) -> Daemon:
         key = f"{place.name}/{program}"
         daemon = Daemon(self.network.argv(self.host(place), argv), self.home / f"{place.name}-{program}.log").start()
         self.daemons[key] = daemon
         self._wait(ready, key, daemon)
         return daemon
 
-    def _wait(self, ready, what: str, daemon: Daemon | None) -> None:
+    def _wait(self, ready: Callable[[], object], what: str, daemon: Daemon | None) -> None:
         def ready_or_dead() -> bool:
             if daemon is not None and not daemon.alive():
                 raise GiveUp(f"{what} exited")
@@ -176,13 +177,6 @@ class Twin:
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, sig)
             daemon.stop(sig)
-
-    def stop_zookeeper(self, place: Place) -> None:
-        self.zookeepers[place.name].stop()
-
-    def start_zookeeper(self, place: Place) -> None:
-        server = self.zookeepers[place.name].start()
-        self._wait(server.serving, f"zookeeper on {place.name}", server.daemon)
 
     # -- stopping -----------------------------------------------------------------------------------------------
     def stop(self) -> None:
