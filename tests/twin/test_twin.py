@@ -24,6 +24,7 @@ import pytest
 
 from tests.api_client import ApiCallFailed, ApiClient
 from tests.load import LoadCounter
+from tests.twin.conftest import DRILL_REPORTS
 from tests.waiting import wait_for
 from twin.cluster import Twin, http_json
 from twin.topology import Place
@@ -84,10 +85,11 @@ def load(twin: Twin) -> LoadCounter:
 
 
 def report(name: str, counter: LoadCounter, **figures: object) -> None:
-    """What a drill measured, in the test's output (pytest -s, or the report of a failure)."""
-    extra = ", ".join(f"{key} {value}" for key, value in figures.items())
-    print(f"\n[twin] {name}: {counter.total} requests through the edge, {counter.failed} failed"
-          f"{', ' + extra if extra else ''}; first failures: {counter.failures[:3]}")
+    """What a drill measured, for the run's summary (tests/twin/conftest.py)."""
+    extra = ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in figures.items())
+    DRILL_REPORTS.append(f"{name}: {counter.total} requests through the edge, {counter.failed} failed"
+                         f"{', ' + extra if extra else ''}{'; first failures: ' if counter.failures else ''}"
+                         f"{'; '.join(counter.failures[:3])}")
 
 
 def log_time(path: Path, pattern: str, since: float) -> float | None:
