@@ -13,12 +13,14 @@ It is kept to the newest ``AUDIT_KEPT`` records (default 1,000; framework.store.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from kazoo.interfaces import IAsyncResult
 
 from api import auth
 from api.backend import backend
@@ -70,8 +72,9 @@ def _route() -> str:
 
 def init_app(app: Flask) -> None:
     """Records accepted writes after they are answered (an after_request hook: the write views stay as
-    they are). A record that cannot be stored is logged, and the client still gets its answer: the write
-    itself was done."""
+    they are). The record is sent before the answer, which does not wait for ZooKeeper to store it (the
+    worker's later reads see it: one session's requests are served in order). A record that cannot be
+    stored is logged, and the client still gets its answer: the write itself was done."""
     app.register_blueprint(bp)
 
     @app.after_request
@@ -84,11 +87,21 @@ def init_app(app: Flask) -> None:
                               route=_route(), client=request.remote_addr, status=response.status_code,
                               answer=answer, headers=response.headers, now=time.time())
         try:
-            _audit_store().append(record)
+            _audit_store().append(record).rawlink(functools.partial(_stored, record))
         except (StoreError, ApiError) as error:
-            log.error("audit record of %s %s by %s not stored: %s", record["method"], record["route"],
-                      record["user"], error)
+            _stored(record, error)
         return response
+
+
+def _stored(record: dict, outcome: IAsyncResult | Exception) -> None:
+    """Logs a record that could not be stored (on kazoo's completion thread when it was sent)."""
+    try:
+        if isinstance(outcome, Exception):
+            raise outcome
+        outcome.get()
+    except Exception as error:
+        log.error("audit record of %s %s by %s not stored: %s", record["method"], record["route"],
+                  record["user"], error)
 
 
 @bp.get("/v2/audit")

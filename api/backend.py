@@ -40,7 +40,7 @@ class Backend:
         self.timeout = timeout
         self.auth = auth
         self.visible_timeout = visible_timeout
-        self.host_turn = host_turn  # port-assigning writes of this host's workers take turns (serviceports.Turn)
+        self.host_turn = host_turn  # service-port reservations of this host's workers take turns (serviceports.Turn)
         self.load_timeout = load_timeout  # the mirror's first load: ~11,000 nodes take seconds on a busy host
         self.write_timeout = write_timeout  # the longest wait for one ZooKeeper answer (UNAVAILABLE above it)
         self._lock = threading.Lock()
@@ -50,7 +50,7 @@ class Backend:
         self._store: Store | None = None
         self._mirror: Mirror | None = None
         self.generation = 0
-        self.service_ports = serviceports.RecordCache()
+        self.service_ports = serviceports.PortPool()
 
     def _ensure(self) -> None:
         if self._pid == os.getpid() and self._mirror is not None:
@@ -76,8 +76,9 @@ class Backend:
                 raise ApiError(503, "Could not load the state from ZooKeeper") from None
             self._client, self._store, self._mirror = client, store, mirror
             # nothing of a parent process carries over (the lock file is opened again by each worker)
-            self.service_ports = serviceports.RecordCache(
+            self.service_ports = serviceports.PortPool(
                 serviceports.turn_file(self.hosts, self.root) if self.host_turn else None)
+            mirror.subscribe(self.service_ports.app_changed)
             self._pid = os.getpid()
             log.info("worker %s connected to ZooKeeper %s%s", self._pid, self.hosts, self.root)
 

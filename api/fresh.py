@@ -1,9 +1,8 @@
 """The state a write decides on, read from ZooKeeper (not the mirror) in one pipelined round trip.
 
-A write needs, exactly: each target app with its znode version (the compare-and-set), the running
-deployments (the 409 answer) and the service-port allocation record with its version. All requests go
-out before the first answer is awaited; ZooKeeper answers one session's requests in order, so the
-deployment listing is at least as new as the app reads.
+A write needs, exactly: each target app with its znode version (the compare-and-set) and the running
+deployments (the 409 answer). All requests go out before the first answer is awaited; ZooKeeper answers
+one session's requests in order, so the deployment listing is at least as new as the app reads.
 
 Deployments: the listing (names only) is authoritative; the content of a listed deployment is taken
 from this worker's mirror when it has it and read only otherwise (one more pipelined round trip, for
@@ -22,7 +21,6 @@ from dataclasses import dataclass
 from kazoo.exceptions import KazooException, NoNodeError
 from kazoo.handlers.threading import KazooTimeoutError
 
-from api import serviceports
 from framework.store import Store, StoreError
 from framework.store.codec import decode
 
@@ -31,19 +29,16 @@ from framework.store.codec import decode
 class Fresh:
     apps: dict[str, tuple[dict, int] | None]  # app id -> (app, znode version), None when absent
     deployments: list[Mapping]                # running plans (at least id and affectedApps)
-    ports: dict                               # the service-port allocation record
-    ports_version: int | None                 # its znode version, None when not created yet
 
 
 def read(store: Store, app_ids: Iterable[str], known_deployments: Mapping[str, Mapping]) -> Fresh:
-    """Reads the apps, the deployment listing and the port record together. ``known_deployments``: the
+    """Reads the apps and the deployment listing together. ``known_deployments``: the
     mirror's deployments by id (read from ZooKeeper only for listed ids missing there).
     Raises StoreError (ZooKeeper unavailable, bad id)."""
     client, layout, timeout = store.nodes.client, store.nodes.layout, store.nodes.timeout
     try:
         app_reads = {app_id: client.get_async(layout.app(app_id)) for app_id in app_ids}
         listing = client.get_children_async(layout.deployments_dir)
-        record = client.get_async(layout.service_ports)
         apps = {}
         for app_id, result in app_reads.items():
             try:
@@ -53,11 +48,6 @@ def read(store: Store, app_ids: Iterable[str], known_deployments: Mapping[str, M
             # b"": no app, or the placeholder of one a staged write is creating (framework.store.staged)
             apps[app_id] = (decode(data), stat.version) if data else None
         names = listing.get(timeout=timeout)
-        try:
-            data, stat = record.get(timeout=timeout)
-            ports, ports_version = serviceports.parse_record(data), stat.version
-        except NoNodeError:
-            ports, ports_version = serviceports.parse_record(b""), None
         deployments = [known_deployments[name] for name in names if name in known_deployments]
         # Staged ones too: a big write in progress holds its apps already (framework.store.staged).
         unknown = store.deployments.get_many([name for name in names if name not in known_deployments],
@@ -67,4 +57,4 @@ def read(store: Store, app_ids: Iterable[str], known_deployments: Mapping[str, M
         raise StoreError(f"reading the state to write: {error}") from error
     except (KazooException, KazooTimeoutError) as error:
         raise StoreError(f"reading the state to write: ZooKeeper unavailable ({type(error).__name__})") from error
-    return Fresh(apps, deployments, ports, ports_version)
+    return Fresh(apps, deployments)

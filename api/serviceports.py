@@ -1,41 +1,58 @@
 """Cluster-unique service ports for ``servicePort: 0`` / ``portDefinitions[].port: 0``, set at write time.
 
-Why no two API replicas hand out the same port: every write that sets service ports also rewrites one
-allocation record (``<root>/service-ports``, ``{"ports": {"10001": ["/app", epoch]}}``) with
-compare-and-set, in the same ZooKeeper transaction as the apps (``store.apps.commit``). Two replicas racing
-read the same record version; the first commit wins and the second fails with Conflict, re-reads the
-record (which now lists the winner's ports, even if its mirror has not seen the new app yet) and picks
-again (from a deep copy of the requested definition: the lost attempt's picks are not kept). Within one
-host such writes take turns (``Turn``: a thread lock, then ``flock`` on a file shared by the api workers
-of that host) instead of racing, and the next one starts from the record its worker just wrote when that
-is newer than what it read, so only writes of other hosts make it retry. A port counts as taken while an
-app in the mirror uses it, or while the record says it was allocated in the last ``GRACE`` seconds
-(covering apps the mirror has not shown yet). Older entries are dropped even while their app exists,
-because by then every mirror shows that app with its ports: the record holds recent allocations only, so
-its size (read, parsed and rewritten by every such write) does not grow with the number of apps.
+Why no two API replicas hand out the same port: each api worker *reserves* a block of ports at a time
+(``BLOCK``) in one allocation record, ``<root>/service-ports`` (``{"blocks": [[owner, at, [ports]]]}``),
+written with compare-and-set, and fills port-0 entries only from its own block: a reservation that loses
+the compare-and-set re-reads the record (which now lists the winner's block) and picks again. A port
+counts as taken while an app in the worker's mirror uses it or a block reserved in the last ``GRACE``
+seconds holds it. A worker hands out a block's ports for ``LEASE`` seconds after reserving it and only
+commits a write that got them before that lease ends (``PortPool.valid``); such a commit is applied within
+the ZooKeeper session timeout or never (a staged big write commits after writing its parts: seconds later,
+still well within ``GRACE - LEASE``). So by the time a block expires from the record (``GRACE`` after
+it was reserved), every app given one of its ports is committed and shown in every mirror, which then
+keeps the port taken. Older blocks are dropped from the record even while their apps exist: the record
+holds recent reservations only, so its size does not grow with the number of apps.
+
+Why blocks: the record used to be compare-and-set in the transaction of every port-assigning write, so
+all such writes of all workers were serialized on it (a host-wide lock in turn, ``Turn``): with 4 clients
+~70 % of a POST's time was the wait for that turn. Now only a reservation (one per ``BLOCK`` ports and
+worker) takes the turn and writes the record. An explicitly given service port that the app did not have
+yet is recorded the same way before its write (``PortPool.assign``), so that no worker picks it meanwhile.
+All api replicas must use this protocol: one that wrote per-port entries (``{"ports": ...}``) ignores blocks.
 """
 
 from __future__ import annotations
 
+import collections
 import fcntl
 import hashlib
+import itertools
 import json
 import logging
 import os
+import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Mapping
+import uuid
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
+from kazoo.exceptions import KazooException, NoNodeError
+from kazoo.handlers.threading import KazooTimeoutError
+
 from framework.model.ports import port_entries, service_port_key, service_ports
+from framework.store import Change, Conflict, NotFound, StoreError
+from framework.store.codec import encode
+from framework.store.nodes import Nodes, Op
 
 log = logging.getLogger(__name__)
 
-GRACE = 120.0
-
-
+BLOCK = 32  # ports reserved at once by a worker
+LEASE = 30.0  # seconds a worker hands out a reserved block's ports
+GRACE = 120.0  # seconds the record keeps a block: LEASE + the session timeout + the mirrors' lag, with margin
 TURN_TIMEOUT = 10.0
+RESERVE_SECONDS = 10.0  # a reservation that keeps losing the compare-and-set gives up (409) after this
 
 
 class PortsExhausted(Exception):
@@ -92,96 +109,150 @@ def turn_file(hosts: str, root: str) -> Path:
     return Path(tempfile.gettempdir()) / f"balalaika-api-ports-{digest}.lock"
 
 
-class RecordCache:
-    """This worker's newest known allocation record, and the lock its port-assigning writes hold from
-    choosing ports until their commit returns (they all compare-and-set the one record)."""
+class PortPool:
+    """This worker's block of reserved service ports, and the turn (``lock``) its reservations take."""
 
     def __init__(self, turn_path: Path | None = None) -> None:
         self.lock = Turn(turn_path)
-        self._record: dict | None = None
-        self._version = -1
-        self._app_ports: dict[str, tuple[Mapping, list[int]]] = {}
+        self._guard = threading.Lock()  # the block, between this worker's threads
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._free: list[int] = []
+        self._until = 0.0  # wall-clock end of the block's lease
+        # The mirror's apps' service ports, kept up to date from the app ids the mirror reports changed: a
+        # scan of every app per write cost a third of a worker's CPU at 11,000 apps.
+        self._changed_lock = threading.Lock()
+        self._changed: set[str] | None = None  # None: (re)build from every app
+        self._ports_of: dict[str, list[int]] = {}
+        self._users: collections.Counter[int] = collections.Counter()
 
-    def taken(self, existing: Mapping[str, Mapping]) -> dict[str, list[int]]:
-        """Under the lock: the service ports of every app in ``existing`` (the mirror's), recomputed only for
-        apps whose dict changed (the mirror replaces a changed app's dict and shares unchanged ones)."""
-        cache = self._app_ports
-        for app_id in cache.keys() - existing.keys():
-            del cache[app_id]
-        out = {}
-        for app_id, app in existing.items():
-            known = cache.get(app_id)
-            if known is None or known[0] is not app:
-                known = cache[app_id] = (app, [port for port in service_ports(app) if port])
-            out[app_id] = known[1]
-        return out
+    def app_changed(self, change: Change) -> None:
+        """The mirror's subscriber (its completion thread): an app was written or deleted."""
+        if change.kind == "app":
+            with self._changed_lock:
+                if self._changed is not None:
+                    self._changed.add(change.id)
 
-    def newest(self, record: dict, version: int | None) -> tuple[dict, int | None]:
-        """Under the lock: the record as read (``version`` None: no node yet), or the one this worker
-        committed since, if newer. A stale choice is harmless: the compare-and-set fails and we re-read."""
-        if self._record is not None and self._version > (-1 if version is None else version):
-            return self._record, self._version
-        return record, version
+    def _in_use(self, apps: Callable[[], Mapping[str, Mapping]]) -> collections.Counter[int]:
+        """Under ``_guard``: how many of the mirror's apps use each service port. The changed ids are taken
+        before the snapshot is, so a change applied meanwhile is looked at again next time."""
+        with self._changed_lock:
+            changed, self._changed = self._changed, set()
+        existing = apps()
+        if changed is None:
+            self._ports_of.clear()
+            self._users.clear()
+        for app_id in existing.keys() if changed is None else changed:
+            for port in self._ports_of.pop(app_id, ()):
+                self._users[port] -= 1
+                if not self._users[port]:
+                    del self._users[port]
+            app = existing.get(app_id)
+            ports = [port for port in service_ports(app) if port] if app is not None else []
+            if ports:
+                self._ports_of[app_id] = ports
+                self._users.update(ports)
+        return self._users
 
-    def written(self, record: dict, expected_version: int | None) -> None:
-        """Under the lock, after a successful commit of ``record`` over ``expected_version``."""
-        self._record = record
-        self._version = 0 if expected_version is None else expected_version + 1
+    def assign(self, written: list[dict], explicit: set[int], apps: Callable[[], Mapping[str, Mapping]],
+               nodes: Nodes, *, port_range: tuple[int, int]) -> float | None:
+        """Fills every 0 service port of ``written`` (in place) from this worker's block, reserving a new
+        block first when it runs short or its lease ended, and records ``explicit`` (ports given in the
+        request that their app did not have) as reserved. Returns the time by which the write must be
+        committed (the block's lease), None when nothing was taken. ``apps``: the mirror's current apps
+        (with the ports they hold, an app being updated included: its kept ports stay its own). Raises
+        PortsExhausted, Conflict (the record kept changing for RESERVE_SECONDS) or StoreError."""
+        wanted = sum(1 for app in written for entry in port_entries(app) if not entry.get(service_port_key(app)))
+        if not wanted and not explicit:
+            return None
+        with self._guard:
+            used, own = self._in_use(apps), {port for app in written for port in service_ports(app) if port}
+
+            def in_use(port: int) -> bool:
+                return port in used or port in own
+
+            if explicit:
+                self._reserve(nodes, 0, 0, explicit, in_use, port_range)
+            if not wanted:
+                return None
+            now = time.time()
+            free = [port for port in self._free if not in_use(port)] if now < self._until else []
+            if len(free) < wanted:
+                self._reserve(nodes, max(BLOCK, wanted), wanted, set(), in_use, port_range)
+                free = list(self._free)
+            picks, self._free = free[:wanted], free[wanted:]
+            fill(written, iter(picks))
+            return self._until
+
+    def valid(self, until: float | None) -> bool:
+        """Whether a write whose ports were taken with lease ``until`` may still be committed."""
+        return until is None or time.time() < until
+
+    def _reserve(self, nodes: Nodes, count: int, minimum: int, fixed: set[int], in_use: Callable[[int], bool],
+                 port_range: tuple[int, int]) -> None:
+        """Under ``_guard``, and the host's turn: records ``fixed`` and up to ``count`` more free ports (at
+        least ``minimum``, else PortsExhausted with nothing written) as reserved by this worker, the latter
+        becoming its block, with compare-and-set on the record."""
+        path = nodes.layout.service_ports
+        deadline = time.monotonic() + RESERVE_SECONDS
+        with self.lock:
+            while True:
+                now = time.time()
+                data, version = _read(nodes, path)
+                blocks = [block for block in parse_record(data)["blocks"] if now - float(block[1]) < GRACE]
+                taken = fixed | {port for block in blocks for port in block[2]}
+                low, high = port_range
+                picks = list(itertools.islice((port for port in range(low, high + 1)
+                                               if port not in taken and not in_use(port)), count))
+                if len(picks) < minimum:
+                    raise PortsExhausted(f"no {minimum} free service ports in {low}-{high}")
+                blocks.append([self._owner, now, sorted(fixed) + picks])
+                record = encode({"blocks": blocks}, what="service ports")
+                try:
+                    nodes.commit_ops([Op("create", path, "service-port record", record) if version is None else
+                                      Op("set", path, "service-port record", record, version)])
+                except (Conflict, NotFound):
+                    if time.monotonic() > deadline:
+                        raise
+                    log.info("service-port reservation lost a compare-and-set; retrying")
+                    continue
+                if count:
+                    self._free, self._until = picks, now + LEASE
+                return
+
+
+def _read(nodes: Nodes, path: str) -> tuple[bytes, int | None]:
+    """The record's bytes and znode version (None: no node yet), waiting at most the store's timeout.
+    Raises StoreError."""
+    try:
+        data, stat = nodes.client.get_async(path).get(timeout=nodes.timeout)
+    except NoNodeError:
+        return b"", None
+    except (KazooException, KazooTimeoutError) as error:
+        raise StoreError(f"reading the service-port record: ZooKeeper unavailable ({type(error).__name__})") from error
+    return data, stat.version
 
 
 def parse_record(data: bytes | None) -> dict:
-    """The allocation record from its node's data (empty or unreadable: no allocations)."""
+    """The allocation record from its node's data (empty or unreadable: no reservations)."""
     try:
         record = json.loads(data or b"{}")
     except ValueError:
         record = {}
-    if not isinstance(record, dict):
-        record = {}
-    record.setdefault("ports", {})
+    if not isinstance(record, dict) or not isinstance(record.get("blocks"), list):
+        record = {"blocks": []}
     return record
 
 
-def needs_assignment(apps: Iterable[Mapping]) -> bool:
-    return any(0 in service_ports(app) for app in apps)
-
-
-def assign(written: list[dict], deleted: Iterable[str], existing: Mapping[str, Mapping], record: dict,
-           *, now: float, port_range: tuple[int, int], in_use: Mapping[str, list[int]] | None = None) -> dict:
-    """Fills every 0 service port of ``written`` (in place) and returns the new record.
-
-    ``existing``: all apps as the mirror sees them; ``in_use``: their non-zero service ports by app id if
-    already known (``RecordCache.taken``). Raises PortsExhausted.
-    """
-    writing = {app["id"] for app in written}
-    if in_use is None:
-        in_use = {app_id: [p for p in service_ports(app) if p] for app_id, app in existing.items()}
-    taken: set[int] = set()
-    for app_id, used in in_use.items():
-        if app_id not in writing:
-            taken.update(used)
-    ports = dict(record.get("ports", {}))
-    gone = set(deleted)
-    for port, (owner, at) in list(ports.items()):
-        if owner in gone or owner in writing or now - float(at) >= GRACE:
-            del ports[port]
-        else:
-            taken.add(int(port))
-    for app in written:
-        taken.update(p for p in service_ports(app) if p)
-    low, high = port_range
-    candidates = (port for port in range(low, high + 1) if port not in taken)
+def fill(written: list[dict], ports: Iterator[int]) -> None:
+    """Sets every 0 service port of ``written`` (in place) to the next of ``ports``. Raises PortsExhausted."""
     for app in written:
         key = service_port_key(app)
         for entry in port_entries(app):
             if not entry.get(key):
                 try:
-                    entry[key] = next(candidates)
+                    entry[key] = next(ports)
                 except StopIteration:
-                    raise PortsExhausted(f"no free service port in {low}-{high}") from None
-                taken.add(entry[key])
-        for port in service_ports(app):
-            ports[str(port)] = [app["id"], now]
-    return {"ports": ports}
+                    raise PortsExhausted("not enough service ports reserved") from None
 
 
 def keep_existing(app: dict, before: Mapping | None) -> None:

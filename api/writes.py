@@ -1,23 +1,21 @@
 """Deployment-creating writes: desired app definitions plus their plan, committed in one transaction.
 
-Every write re-reads the apps it changes, the deployment listing and the service-port record from
-ZooKeeper (not the mirror) in one pipelined round trip (api/fresh.py), because the 409 answer and the
-compare-and-set must be exact; a lost compare-and-set is retried against fresh state (RETRY_SECONDS).
-Writes that assign or free service ports take turns within a host (serviceports.Turn), since they all
-compare-and-set the one allocation record. ``force=true`` overrides the blocking deployments: they are
-deleted in the same transaction that creates the new plan (Marathon cancels them too).
+Every write re-reads the apps it changes and the deployment listing from ZooKeeper (not the mirror) in one
+pipelined round trip (api/fresh.py), because the 409 answer and the compare-and-set must be exact; a lost
+compare-and-set is retried against fresh state (RETRY_SECONDS). Service ports come from this worker's
+reserved block (api/serviceports.py), so port-assigning writes of several workers no longer take turns.
+``force=true`` overrides the blocking deployments: they are deleted in the same transaction that creates
+the new plan (Marathon cancels them too).
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import logging
 import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
 
 from flask import current_app, has_request_context, request
 
@@ -27,16 +25,15 @@ from api.backend import Backend
 from api.errors import ApiError
 from framework.deploy.plan import DependencyCycleError, conflicts, make_plan
 from framework.deploy.versions import stamped
-from framework.model import marathon_view
-from framework.store import AppChange, Conflict, NodeWrite, NotFound, Snapshot, StoreError
-from framework.store.codec import encode
+from framework.model import marathon_view, service_ports
+from framework.store import AppChange, Conflict, NotFound, Snapshot, StoreError
 from framework.store.errors import TooLarge
 
 log = logging.getLogger(__name__)
 
 # A lost compare-and-set is retried against fresh state for this long (every round somebody wins, so
-# the cluster progresses; under a burst of port-assigning writes from several workers a write can lose
-# many rounds in a row), with a short random pause that breaks lockstep between the racers.
+# the cluster progresses; under a burst of writes to the same apps a write can lose many rounds in a
+# row), with a short random pause that breaks lockstep between the racers.
 RETRY_SECONDS = 10.0
 JITTER = 0.003
 PLAN_RECHECK = 0.1  # seconds between two looks in ZooKeeper for a plan the mirror does not show yet
@@ -59,30 +56,16 @@ def deploy(be: Backend, targets: Mapping[str, Target], *, force: bool, kind: str
     """
     attempt = _Attempt(be, targets, force=force, kind=kind, must_exist=must_exist, must_not_exist=must_not_exist,
                        keep_version=keep_version, dry_run=dry_run)
-    # Writes known to assign or free service ports take their turn before reading, so that the allocation
-    # record they read is the newest; others take it only if they turn out to need it.
-    early = any(wanted is None or (not callable(wanted) and serviceports.needs_assignment([wanted]))
-                for wanted in targets.values())
     deadline = time.monotonic() + RETRY_SECONDS
     while True:
-        with be.service_ports.lock if early else contextlib.nullcontext():
-            done = attempt.run(holding_turn=early)
+        done = attempt.run()
         if done is not None:
             if not dry_run:
                 attempt.after_commit(done)
             return done
         if time.monotonic() > deadline:
             raise ApiError(409, "The apps were changed concurrently; please retry")
-        early = early or attempt.assigned
         time.sleep(_jitter.uniform(0, JITTER))
-
-
-class _PortsUpdate(NamedTuple):
-    """A new service-port allocation record: its node write, and what the port cache learns once committed."""
-
-    write: NodeWrite
-    record: dict
-    expected_version: int | None
 
 
 class _Attempt:
@@ -94,14 +77,12 @@ class _Attempt:
         self.must_exist, self.must_not_exist = must_exist, must_not_exist
         self.keep_version, self.dry_run = keep_version, dry_run
         self.port_range = current_app.config["SERVICE_PORTS"]
-        self.assigned = False
         self.target: dict[str, dict] = {}
         self.deleted: list[str] = []
         self.blockers: list[str] = []
 
-    def run(self, *, holding_turn: bool) -> dict | None:
-        """The plan once committed (or decided, for a dry run); None when a compare-and-set was lost.
-        ``holding_turn``: this worker's service-port turn is held already."""
+    def run(self) -> dict | None:
+        """The plan once committed (or decided, for a dry run); None when a compare-and-set was lost."""
         now = time.time()
         fresh = self._read()
         self._check_existence(fresh.apps)
@@ -109,18 +90,18 @@ class _Attempt:
         target, changes = self._desired(fresh.apps, now)
         written = [change.app for change in changes if change.app is not None]
         deleted = [change.app_id for change in changes if change.app is None]
-        ports = self.be.service_ports
-        self.assigned = serviceports.needs_assignment(written) or bool(deleted)
-        with ports.lock if self.assigned and not holding_turn else contextlib.nullcontext():
-            update = self._assign_ports(written, deleted, fresh, now) if self.assigned else None
-            plan = self._plan(original, target, now)
-            blockers = conflicts(plan, fresh.deployments)
-            if blockers and not self.force:
-                raise errors.locked(blockers)
-            if self.dry_run:
-                return plan
-            if not self._commit(changes, plan, blockers, update):
-                return None
+        lease = self._assign_ports(written, original)
+        plan = self._plan(original, target, now)
+        blockers = conflicts(plan, fresh.deployments)
+        if blockers and not self.force:
+            raise errors.locked(blockers)
+        if self.dry_run:
+            return plan
+        if not self.be.service_ports.valid(lease):
+            log.info("write of %s: its service ports' lease ended before the commit; retrying", ", ".join(self.targets))
+            return None
+        if not self._commit(changes, plan, blockers):
+            return None
         self.target, self.deleted, self.blockers = target, deleted, blockers
         return plan
 
@@ -162,22 +143,23 @@ class _Attempt:
             changes.append(AppChange(app_id, new, current[1] if current else None))
         return target, changes
 
-    def _assign_ports(self, written: list[dict], deleted: list[str], fresh: fresh_state.Fresh,
-                      now: float) -> _PortsUpdate:
-        """Under the service-port turn: fills the 0 service ports of ``written`` (in place) and frees those
-        of ``deleted``, returning the allocation record to write. Raises ApiError 422 (ports exhausted)."""
-        ports = self.be.service_ports
-        record, record_version = ports.newest(fresh.ports, fresh.ports_version)
-        apps = self.be.snapshot().apps
+    def _assign_ports(self, written: list[dict], original: Mapping[str, dict]) -> float | None:
+        """Fills the 0 service ports of ``written`` (in place) from this worker's reserved block, and reserves
+        the explicit ports an app did not have yet; returns the lease (``PortPool.assign``). Raises ApiError
+        422 (ports exhausted), 409 (the reservation kept losing), 503 (ZooKeeper unavailable)."""
+        explicit = {port for app in written for port in service_ports(app) if port} - {
+            port for app in written if app["id"] in original for port in service_ports(original[app["id"]])}
         try:
-            new_record = serviceports.assign(written, deleted, apps, record, now=now,
-                                             port_range=self.port_range, in_use=ports.taken(apps))
+            return self.be.service_ports.assign(written, explicit, lambda: self.be.snapshot().apps,
+                                                self.be.store.nodes, port_range=self.port_range)
         except serviceports.PortsExhausted as error:
             raise ApiError(422, "Object is not valid", details=[{"path": "/portDefinitions",
                                                                   "errors": [str(error)]}]) from None
-        write = NodeWrite(self.be.store.nodes.layout.service_ports, encode(new_record, what="service ports"),
-                          record_version)
-        return _PortsUpdate(write, new_record, record_version)
+        except Conflict:
+            raise ApiError(409, "Service ports were reserved concurrently; please retry") from None
+        except StoreError as error:
+            log.warning("write of %s could not reserve service ports: %s", ", ".join(self.targets), error)
+            raise ApiError(503, f"Could not reserve service ports in ZooKeeper: {error}") from None
 
     def _plan(self, original: dict[str, dict], target: dict[str, dict], now: float) -> dict:
         """The deployment plan from ``original`` to ``target``. Raises ApiError 422 (dependency cycle)."""
@@ -187,13 +169,11 @@ class _Attempt:
             raise ApiError(422, "Object is not valid",
                            details=[{"path": "/dependencies", "errors": [str(error)]}]) from None
 
-    def _commit(self, changes: list[AppChange], plan: dict, blockers: list[str],
-                update: _PortsUpdate | None) -> bool:
-        """Commits the changes, the plan (if it has steps), the cancelled ``blockers`` and the port record in
-        one transaction; False when a compare-and-set was lost. Raises ApiError 503."""
+    def _commit(self, changes: list[AppChange], plan: dict, blockers: list[str]) -> bool:
+        """Commits the changes, the plan (if it has steps) and the cancelled ``blockers`` in one transaction;
+        False when a compare-and-set was lost. Raises ApiError 503."""
         try:
-            self.be.store.apps.commit(changes, deployment=plan if plan["steps"] else None, cancel=blockers,
-                                      writes=[update.write] if update else [])
+            self.be.store.apps.commit(changes, deployment=plan if plan["steps"] else None, cancel=blockers)
         except (Conflict, NotFound) as error:
             log.info("write of %s lost a compare-and-set (%s); retrying", ", ".join(self.targets), error)
             return False
@@ -202,8 +182,6 @@ class _Attempt:
         except StoreError as error:
             log.warning("write of %s failed: %s", ", ".join(self.targets), error)
             raise ApiError(503, f"Could not write to ZooKeeper: {error}") from None
-        if update is not None:
-            self.be.service_ports.written(update.record, update.expected_version)
         return True
 
     def after_commit(self, plan: dict) -> None:
@@ -233,7 +211,9 @@ def _wait_visible(be: Backend, target: Mapping[str, dict], deleted: list[str], d
 
     The plan is awaited in the mirror only while it still exists: the leader may finish (and delete) a
     plan with nothing to do before this worker's mirror ever lists it, and waiting for it then cost every
-    such write the whole visibility timeout (a 0-instance app: 2 s)."""
+    such write the whole visibility timeout (a 0-instance app: 2 s). The mirror shows a write's apps only
+    once it has read the plans committed with them, so a plan missing then is most likely gone already:
+    ZooKeeper is asked at once, not after a pause."""
 
     def changes_shown(snap: Snapshot) -> bool:
         apps = snap.apps
@@ -245,9 +225,10 @@ def _wait_visible(be: Backend, target: Mapping[str, dict], deleted: list[str], d
     deadline = time.monotonic() + be.visible_timeout
     if not be.wait_visible(changes_shown) or deployment_id is None:
         return
-    while not be.wait_visible(lambda snap: deployment_id in snap.deployments, timeout=PLAN_RECHECK):
+    while deployment_id not in be.snapshot().deployments:
         if time.monotonic() >= deadline or not _plan_stored(be, deployment_id):
             return
+        be.wait_visible(lambda snap: deployment_id in snap.deployments, timeout=PLAN_RECHECK)
 
 
 def _plan_stored(be: Backend, deployment_id: str) -> bool:

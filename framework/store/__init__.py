@@ -9,7 +9,7 @@
 Paths are built only in `framework.store.layout`, which documents the tree.
 """
 
-from framework.store.apps import DEFAULT_MAX_VERSIONS, AppChange, AppStore, NodeWrite
+from framework.store.apps import DEFAULT_MAX_VERSIONS, AppChange, AppStore
 from framework.store.audit import DEFAULT_AUDIT_KEPT, AuditStore
 from framework.store.connection import connect, digest_acl
 from framework.store.deployments import DeploymentStore
@@ -40,7 +40,6 @@ __all__ = [
     "Layout",
     "Leadership",
     "Mirror",
-    "NodeWrite",
     "Nodes",
     "NotFound",
     "QueueStore",

@@ -1,9 +1,8 @@
 """Apps with their version history: the part of the store the api writes.
 
 An app, its versions and a deployment that rolls it out must agree, so `AppStore.commit` builds them into
-one multi-op transaction (above what one transaction may carry: a staged write, framework.store.staged),
-with any other compare-and-set `NodeWrite`s the caller needs (such as the
-service-port allocation); `put` and `delete` are its one-app forms.
+one multi-op transaction (above what one transaction may carry: a staged write, framework.store.staged);
+`put` and `delete` are its one-app forms.
 """
 
 from __future__ import annotations
@@ -32,15 +31,6 @@ class AppChange:
 
     app_id: str
     app: dict | None
-    expected_version: int | None
-
-
-@dataclass(frozen=True)
-class NodeWrite:
-    """Another node written in the same transaction: created (`expected_version` None) or compare-and-set."""
-
-    path: str
-    data: bytes
     expected_version: int | None
 
 
@@ -79,9 +69,9 @@ class AppStore:
 
     @translated
     def commit(self, changes: Sequence[AppChange], *, deployment: dict | None = None,
-               cancel: Sequence[str] = (), writes: Sequence[NodeWrite] = ()) -> None:
-        """Applies app changes, creates `deployment`, deletes the `cancel`led deployments and performs the
-        compare-and-set `writes` atomically: everything is written or nothing. In ONE transaction when that
+               cancel: Sequence[str] = ()) -> None:
+        """Applies app changes, creates `deployment` and deletes the `cancel`led deployments atomically:
+        everything is written or nothing. In ONE transaction when that
         fits in `staged.TX_BYTES`; else staged (framework.store.staged: the same outcome for readers, a
         plan that becomes visible with all its apps at once). Then, without waiting, the last task failures
         of the deleted apps and the parts of cancelled plans go (outside the transaction).
@@ -96,9 +86,7 @@ class AppStore:
             [c.app_id for c in changes if c.expected_version is not None or c.app is None])
         app_ops = [op for change in changes for op in self._change_ops(change, existing.get(change.app_id))]
         part_ops, head_op = self._deployments.create_ops(deployment) if deployment else ([], None)
-        other_ops = self._deployments.cancel_ops(cancel) + [
-            Op("create" if w.expected_version is None else "set", w.path, f"node {w.path}", w.data,
-               -1 if w.expected_version is None else w.expected_version) for w in writes]
+        other_ops = self._deployments.cancel_ops(cancel)
         ops = app_ops + part_ops + ([head_op] if head_op else []) + other_ops
         if sum(op.cost for op in ops) <= staged.TX_BYTES:
             self._nodes.commit_ops(ops)

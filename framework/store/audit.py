@@ -27,16 +27,27 @@ class AuditStore:
         self._layout = nodes.layout
         self.keep = keep
 
-    @translated
-    def append(self, record: dict) -> int:
-        """Stores a record and waits; returns its sequence number. Every `AUDIT_TRIM_EVERY`-th append also
-        starts a trim to the newest `keep`, without waiting for it. Raises StoreError."""
-        path = self._nodes.client.create_async(self._layout.audit_prefix, encode(record, what="audit record"),
-                                               sequence=True, makepath=True).get(timeout=self._nodes.timeout)
-        sequence = sequence_of(path)
-        if sequence % AUDIT_TRIM_EVERY == 0:
-            self.trim_async()
-        return sequence
+    def append(self, record: dict) -> IAsyncResult:
+        """Stores a record without waiting: ZooKeeper answers a session's requests in order, so whatever this
+        client reads after it sees it (a write's answer need not wait one more round trip for its record).
+        The future yields the record's sequence number, or fails with the kazoo error; every
+        `AUDIT_TRIM_EVERY`-th record also starts a trim to the newest `keep`. Raises StoreError (nothing
+        sent) for a record too big for a node."""
+        future = self._nodes.client.handler.async_result()
+
+        def created(result: IAsyncResult) -> None:
+            try:
+                sequence = sequence_of(result.get())
+            except Exception as error:
+                future.set_exception(error)
+                return
+            if sequence % AUDIT_TRIM_EVERY == 0:
+                self.trim_async()
+            future.set(sequence)
+
+        self._nodes.client.create_async(self._layout.audit_prefix, encode(record, what="audit record"),
+                                        sequence=True, makepath=True).rawlink(created)
+        return future
 
     def trim_async(self) -> IAsyncResult:
         """Deletes all but the newest `keep` records; the future yields how many went."""

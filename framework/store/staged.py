@@ -13,9 +13,8 @@ of app and version nodes, so `AppStore.commit` cannot put such a write in one tr
    staging head was there now loses its compare-and-set); every new app gets an empty placeholder node
    (readers treat it as absent). A lost claim aborts the write: Conflict, and the caller re-plans.
 4. **commit**, ONE small transaction: the staging head is replaced by the persistent head marked
-   `applying`, the cancelled plans' heads are deleted and the caller's other nodes (the service-port
-   record) compare-and-set. From here on readers see the plan, and the apps as its targets (the mirror
-   overlays an applying plan's targets on the app nodes).
+   `applying` and the cancelled plans' heads are deleted. From here on readers see the plan, and the
+   apps as its targets (the mirror overlays an applying plan's targets on the app nodes).
 5. **roll forward** (`AppStore.roll_forward`), in batches, each checking that the head still exists:
    the app nodes and their version histories are written; then the `applying` mark is removed.
 

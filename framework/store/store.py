@@ -19,7 +19,7 @@ handed the shared `Nodes` (client, layout, helpers) and the other components it 
 * `events` (EventStore): `events/`;
 * `audit` (AuditStore): `audit/`, the api's record of accepted writes, trimmed by the replicas themselves.
 
-`service-ports` is the api's (api.serviceports), written as a `NodeWrite` in `apps.commit`; `leader/` and
+`service-ports` is the api's (api.serviceports: reservations of blocks, compare-and-set); `leader/` and
 `leader-info` are `Leadership`'s. The Store itself keeps what belongs to the whole tree: its directories
 (`ensure_layout`) and the framework id.
 """

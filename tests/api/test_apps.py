@@ -199,9 +199,9 @@ def test_service_ports_are_unique_and_kept_across_updates(client, store):
 
 
 def test_concurrent_creates_on_two_replicas_get_unique_service_ports(zk_hosts):
-    """Writers of two replicas race on the allocation record: the losers retry (with their own port picks
-    discarded) instead of keeping a port the winner took, and none of them gives up with 409. (Replicas on
-    one host would take turns through a lock file; these race as if on two hosts.)"""
+    """Writers of two replicas reserve their blocks of ports on the one allocation record: a reservation that
+    loses the compare-and-set re-reads it and picks other ports, and no write gives up with 409. (Replicas
+    on one host would reserve in turn through a lock file; these race as if on two hosts.)"""
     replicas = [create_app({"ZK_HOSTS": zk_hosts, "ZK_ROOT": ROOT, "TESTING": True,
                             "SERVICE_PORTS_HOST_TURN": False}) for _ in range(2)]
 

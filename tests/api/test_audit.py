@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 
 from api import create_app
-from framework.store import AuditStore
+from framework.store import AuditStore, wait_all
 from framework.store.audit import AUDIT_TRIM_EVERY
 from tests.api.conftest import ROOT
 from tests.api.test_apps import SLEEP
@@ -76,8 +76,7 @@ def test_without_auth_the_user_is_anonymous(client):
 
 def test_the_log_keeps_only_the_newest_records(store):
     audit = AuditStore(store.nodes, keep=10)
-    for n in range(2 * AUDIT_TRIM_EVERY + 5):
-        audit.append({"n": n})
+    wait_all([audit.append({"n": n}) for n in range(2 * AUDIT_TRIM_EVERY + 5)])
     directory = store.nodes.layout.audit_dir
 
     def stored() -> int:

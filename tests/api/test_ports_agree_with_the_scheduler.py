@@ -75,7 +75,7 @@ def test_the_api_and_the_scheduler_agree_on_ports(source: str) -> None:
     assert len(raws) == (1000 if source == "real-shaped" else 8)
     for raw in raws:
         app = normalize_app(copy.deepcopy(raw))
-        serviceports.assign([app], [], {}, {"ports": {}}, now=NOW, port_range=SERVICE_PORTS)  # as a write does
+        serviceports.fill([app], iter(range(SERVICE_PORTS[0], SERVICE_PORTS[1] + 1)))  # as a write does
         record, task_info = launched(app)
         shown = app_json(app, {record["id"]: record}, [], ["apps.tasks"], now=NOW)
         service, requests = shown_ports(shown)
