@@ -17,7 +17,8 @@ Why blocks: the record used to be compare-and-set in the transaction of every po
 all such writes of all workers were serialized on it (a host-wide lock in turn, ``Turn``): with 4 clients
 ~70 % of a POST's time was the wait for that turn. Now only a reservation (one per ``BLOCK`` ports and
 worker) takes the turn and writes the record. An explicitly given service port that the app did not have
-yet is recorded the same way before its write (``PortPool.assign``), so that no worker picks it meanwhile.
+yet is recorded the same way before its write (``PortPool.assign``), so that no worker reserves it
+meanwhile; a worker holding it in its block already skips it once its mirror shows the app.
 All api replicas must use this protocol: one that wrote per-port entries (``{"ports": ...}``) ignores blocks.
 """
 
@@ -172,6 +173,7 @@ class PortPool:
 
             if explicit:
                 self._reserve(nodes, 0, 0, explicit, in_use, port_range)
+                self._free = [port for port in self._free if port not in explicit]  # not for this worker's next write
             if not wanted:
                 return None
             now = time.time()

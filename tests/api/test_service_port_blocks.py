@@ -95,6 +95,18 @@ def test_a_port_of_the_block_that_an_app_in_the_mirror_took_meanwhile_is_skipped
     assert service_ports(third) == [taken_port + 3]  # the block moves on; the freed port is not reused at once
 
 
+def test_an_explicit_port_from_the_workers_own_block_is_not_handed_out_after_it(store: Store) -> None:
+    pool = PortPool()
+    [first] = apps("/first", 1)
+    pool.assign([first], set(), dict, store.nodes, port_range=RANGE)
+    [port] = service_ports(first)
+    explicit = normalize_app({"id": "/explicit", "cmd": "sleep 1", "portDefinitions": [{"port": port + 1}]})
+    pool.assign([explicit], {port + 1}, dict, store.nodes, port_range=RANGE)
+    [after] = apps("/after", 1)
+    pool.assign([after], set(), dict, store.nodes, port_range=RANGE)  # the explicit app is not mirrored yet
+    assert service_ports(after) == [port + 2]
+
+
 def test_running_out_of_ports_is_an_error_not_a_duplicate(store: Store) -> None:
     pool = PortPool()
     with pytest.raises(PortsExhausted):
