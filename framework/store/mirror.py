@@ -343,6 +343,10 @@ class Mirror:
             value = decode(result.get()[0])
         except NoNodeError:
             value = None
+        self._apply_data(dirname, name, value)
+
+    def _apply_data(self, dirname: str, name: str, value: Any) -> None:
+        """A node of a flat directory read (None: absent)."""
         if dirname == "deployments":
             self._got_plan_head(name, value)
             return
@@ -494,6 +498,9 @@ class Mirror:
             value = decode(data) if name == "leader-info" else data.decode()
         except NoNodeError:
             value = None  # its watch reports its creation
+        self._set_single(name, value)
+
+    def _set_single(self, name: str, value: Any) -> None:
         with self._lock:
             if self._singles[name] == value:
                 return
@@ -543,29 +550,38 @@ class Mirror:
     # ---- watches and connection state ---------------------------------------------------------------
 
     def _on_watch(self, event: WatchedEvent) -> None:
-        """kazoo's completion thread, in stream order: a node below a watched path was created, changed or
-        deleted; read it (a deleted one reads as absent). Directories themselves, version nodes and task
-        directories need no read: what a reader sees is in the nodes below them."""
+        """kazoo's completion thread, in stream order: a node below a watched path was created or changed
+        (read it), or deleted (applied at once, without a read: every answer sent before the deletion was
+        applied already, and a later creation is notified in turn). Directories themselves, version nodes
+        and task directories need nothing: what a reader sees is in the nodes below them."""
         if self._stopped:
             return
         parts = event.path.removeprefix(self._prefix).split("/")
         top = parts[0]
-        if len(parts) == 1:
-            if top in _SINGLES:
+        deleted = event.type == EventType.DELETED
+        if len(parts) == 1 and top in _SINGLES:
+            if deleted:
+                self._set_single(top, None)
+            else:
                 self._fetch_single(top)
-        elif top == "tasks":
-            if len(parts) == 3:
+        elif len(parts) == 3 and top == "tasks":
+            if deleted:
+                self._task_read(parts[1], parts[2], None)
+            else:
                 self._fetch_task(parts[1], parts[2])
-        elif len(parts) != 2:
+        elif len(parts) == 2 and top == "events" and event.type == EventType.CREATED:
+            self._event_created(parts[1])
+        elif len(parts) == 2 and top in _FLAT:
+            self._flat_notified(top, parts[1], event.type)
+
+    def _flat_notified(self, dirname: str, name: str, kind: EventType) -> None:
+        if kind == EventType.DELETED:
+            self._apply_data(dirname, name, None)
             return
-        elif top == "events":
-            if event.type == EventType.CREATED:
-                self._event_created(parts[1])
-        elif top in _FLAT:
-            if top == "deployments" and event.type == EventType.CREATED:
-                with self._lock:  # hold the snapshot until it is read: its apps' reads may answer first
-                    self._plans_pending.add(parts[1])
-            self._fetch_data(top, parts[1])
+        if dirname == "deployments" and kind == EventType.CREATED:
+            with self._lock:  # hold the snapshot until it is read: its apps' reads may answer first
+                self._plans_pending.add(name)
+        self._fetch_data(dirname, name)
 
     def _on_state(self, state: str) -> None:
         """kazoo's connection thread: must not block, so the reload only issues async reads."""

@@ -173,6 +173,12 @@ def test_a_change_reads_that_node_and_never_lists_its_directory(store: Store, cl
     assert not [call for call in calls if call.startswith("GetChildren")]
     assert sorted(calls) == sorted(f"GetData {client.chroot}{ROOT}/{path}" for path in
                                    ("apps/one_more", "deployments/dep-b", "events/evt-0000000000"))
+    calls.clear()
+    store.apps.delete("/one/more")
+    store.deployments.delete("dep-b")
+    wait_for(lambda: "/one/more" not in mirror.snapshot().apps and "dep-b" not in mirror.snapshot().deployments,
+             2, "the deletions")
+    assert calls == []  # a deletion is applied from its notification alone
     mirror.stop()
 
 
