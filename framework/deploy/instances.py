@@ -55,7 +55,7 @@ def reconcile_instances(app: App, tasks: Iterable[Task], *, now: float, pending:
     surplus = max(0, len(counted) + pending - n)
     return InstanceActions(
         launch=max(0, n - len(counted) - pending),
-        kill=task_ids(victim_order(app, counted)[:surplus]),
+        kill=task_ids(victim_order(app, counted)[:surplus]) if surplus else (),
         expunge=task_ids(expunge),
         unqueue=unqueue,
     )

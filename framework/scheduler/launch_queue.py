@@ -35,6 +35,8 @@ class LaunchQueue:
 
     def adjust(self, app_id: str, *, launch: int, unqueue: int) -> int:
         """Queues ``launch`` more launches of the app and withdraws ``unqueue``; returns the new count."""
+        if launch == unqueue:  # every tick asks this of every app; only a change makes an entry
+            return self._pending.get(app_id, 0)
         self._pending[app_id] = self._pending.get(app_id, 0) - unqueue + launch
         return self._pending[app_id]
 

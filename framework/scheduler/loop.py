@@ -61,13 +61,17 @@ class SchedulerConfig:
     decline_seconds: float = 120.0
     pending_refuse_seconds: float = 5.0
     tick_interval: float = 0.5
+    change_spacing: float = 0.05  # the least time between two ticks made early by a change of desired state
     webui_url: str = ""
     executors: ExecutorSettings = ExecutorSettings()
 
 
 @dataclass(frozen=True)
 class StoreChanged:
-    """The mirror saw a change in desired state: apps, deployments or requests."""
+    """The mirror saw a change in desired state: apps, deployments or requests; `app_id` names the app whose
+    definition changed (None for any other change)."""
+
+    app_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,8 @@ class Scheduler:
         self.metrics = metrics or SchedulerMetrics()  # counted here and by the deployment executor
         self.events: queue.Queue = queue.Queue()
         self.desired_changed = False  # the mirror reported a change of apps, plans or failures
+        self.changed_apps: set[str] = set()  # apps whose definition changed since the last tick
+        self.act_on_all = False  # the next tick looks at every app at once (reconciliation just ended)
         self.connection: Any = None
         self.framework_id: str | None = None
         self.agents: dict[str, dict[str, str]] = {}  # agent id -> attributes, learnt from offers
@@ -129,18 +135,26 @@ class Scheduler:
             if record["state"] == KILLING:
                 self.killer.resume(record, self.clock())
         log.info("leading with framework id %s and %d known tasks", self.framework_id, len(self.tasks))
-        self.mirror.subscribe(lambda *change: self.events.put(StoreChanged()))
+        self.mirror.subscribe(lambda change: self.events.put(StoreChanged(change.id if change.kind == "app" else None)))
         self._open_connection()
-        next_tick = 0.0
+        next_tick, last_tick = 0.0, -self.config.change_spacing
         try:
             while keep_running():
-                self._drain(timeout=max(0.0, min(self.config.tick_interval, next_tick - self.clock())))
+                # a new app or plan is acted on now, by a tick of the changed apps only, not at the next tick
+                # (which looks at every app); under a stream of writes such ticks are spaced a little, each
+                # taking all the changes seen since the one before
+                due = min(next_tick, last_tick + self.config.change_spacing) if self.desired_changed else next_tick
+                self._drain(timeout=max(0.0, min(self.config.tick_interval, due - self.clock())))
                 self._flush()
-                if self.desired_changed or self.clock() >= next_tick:
-                    self.desired_changed = False  # act on a new app or plan now, not at the next tick
-                    self.tick(self.clock())
+                now = self.clock()
+                full = self.act_on_all or now >= next_tick
+                if full or (self.desired_changed and now >= last_tick + self.config.change_spacing):
+                    self.desired_changed = self.act_on_all = False
+                    self.tick(now, full=full)
                     self._flush()
-                    next_tick = self.clock() + self.config.tick_interval
+                    last_tick = now
+                    if full:
+                        next_tick = self.clock() + self.config.tick_interval
         finally:
             self.event_log.flush()
             self.deployments.stop()
@@ -182,8 +196,8 @@ class Scheduler:
     def handle(self, event: object) -> None:
         now = self.clock()
         match event:
-            case StoreChanged():
-                self.desired_changed = True
+            case StoreChanged(app_id=app_id):
+                self._on_store_changed(app_id)
             case mesos.Subscribed(framework_id=framework_id, master=master):
                 self._record_registration(framework_id, master, now)
                 self._on_subscribed(framework_id, now)
@@ -210,6 +224,11 @@ class Scheduler:
                 log.warning("executor %s on agent %s lost", executor_id, agent_id)
             case _:
                 pass
+
+    def _on_store_changed(self, app_id: str | None) -> None:
+        self.desired_changed = True
+        if app_id is not None:
+            self.changed_apps.add(app_id)
 
     def _record_registration(self, framework_id: str, master: str, now: float) -> None:
         """Marathon's driver says `registered` for a connection's first subscription, `reregistered` after."""
@@ -248,7 +267,7 @@ class Scheduler:
         self.reconciliation.done = True
         self.last_reconcile = now
         self.connection.reconcile([])  # implicit: tells us of tasks we do not know, which we then kill
-        self.desired_changed = True  # launch and kill what reconciliation showed is missing now, not at a tick
+        self.act_on_all = True  # launch and kill what reconciliation showed is missing now, not at a tick
         log.info("reconciliation done")
 
     def _on_status(self, update: mesos.StatusUpdate, now: float) -> None:
@@ -346,7 +365,11 @@ class Scheduler:
 
     # --- timers and decisions --------------------------------------------------------------------
 
-    def tick(self, now: float) -> None:
+    def tick(self, now: float, full: bool = True) -> None:
+        """Advances the plans and converges apps to their instances. A full tick (every tick_interval) looks at
+        every app and runs the timers (drains, overdue launches, health-check bookkeeping, reconciliation);
+        an early one only at the apps whose definition changed since the last tick, so that its cost follows
+        the writes, not the number of apps."""
         self.event_log.trim(now)  # ZooKeeper only, so also while Mesos is away; never waits
         if self.connection is None or not self.connection.connected:
             return
@@ -357,11 +380,20 @@ class Scheduler:
         self._take_requests(now)
         snapshot = self.mirror.snapshot()
         steps = self.deployments.advance(snapshot, now)
-        for app_id, app in snapshot.apps.items():
-            if app_id not in steps:
+        changed, self.changed_apps = self.changed_apps, set()
+        for app_id in (snapshot.apps if full else changed):
+            if app_id not in steps and (app := snapshot.apps.get(app_id)) is not None:
                 self._converge(app, now)
-        for app_id in self.tasks.app_ids() - set(snapshot.apps) - set(steps):
+        gone = (self.tasks.app_ids() - set(snapshot.apps) if full
+                else {app_id for app_id in changed if app_id not in snapshot.apps})
+        for app_id in gone - set(steps):
             self._stop_orphans(app_id, now)
+        if full:
+            self._run_timers(snapshot, now)
+        self._update_offer_interest()
+        self.launches.publish(snapshot.apps, now)
+
+    def _run_timers(self, snapshot: Any, now: float) -> None:
         self.failures.forget_stale(snapshot, now)
         self.deployments.kill_unhealthy(snapshot.apps, now)
         running = {(view["appId"], str(view.get("version"))) for view in self.tasks.views()}
@@ -371,8 +403,6 @@ class Scheduler:
         self._kill_overdue_launches(now)
         self.killer.end_drains(now)
         self.killer.retry(now)
-        self._update_offer_interest()
-        self.launches.publish(snapshot.apps, now)
         if now - self.last_reconcile >= self.config.reconcile_interval:
             self.last_reconcile = now
             self.connection.reconcile([])
