@@ -45,8 +45,12 @@ class DeploymentStore:
         if expected_version is None:
             self._nodes.upsert(path, encode(plan, what=f"deployment {deployment_id}"))
             return client.retry(client.exists, path).version
-        stored = self._nodes.value(path)
-        head = planparts.head_update(stored, plan) if stored and planparts.is_split(stored) else plan
+        head = plan
+        if planparts.size_of(plan) > planparts.INLINE_BYTES:
+            # stored split, since a plan outgrows a node only with its apps, which progress does not add:
+            # only the head is rewritten (a plan that fits is written whole, without reading what is stored)
+            stored = self._nodes.value(path)
+            head = planparts.head_update(stored, plan) if stored and planparts.is_split(stored) else plan
         try:
             return client.set(path, encode(head, what=f"deployment {deployment_id}"), version=expected_version).version
         except (NoNodeError, BadVersionError) as error:

@@ -70,6 +70,19 @@ def test_a_group_of_1200_apps_and_its_plan_are_written_under_every_limit(store: 
     assert store.apps.versions(next(iter(apps))) == ["2027-01-15T08:00:00.000Z"]
 
 
+def test_a_big_plan_advanced_by_compare_and_set_keeps_its_parts(store: Store) -> None:
+    """The leader advances a plan with put(expected_version): a split plan's head alone is rewritten (the
+    joined plan is megabytes, far above a node), and the plan reads back whole at its new step."""
+    create_all(store, group_apps(1200))
+    stored, version = store.deployments.get("plan-1")
+    store.deployments.put({**stored, "currentStep": 2}, expected_version=version)
+    advanced, _ = store.deployments.get("plan-1")
+    assert advanced["currentStep"] == 2
+    assert (advanced["steps"], advanced["target"]) == (stored["steps"], stored["target"])
+    with pytest.raises(Conflict):
+        store.deployments.put({**stored, "currentStep": 2}, expected_version=version)
+
+
 def test_a_reader_sees_none_or_all_of_the_group_with_its_plan(store: Store, clients,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(staged, "TX_BYTES", 16 * 1024)  # many small batches: many moments to observe
