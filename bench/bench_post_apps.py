@@ -18,11 +18,13 @@ the writes must keep: every posted app listed by the api and all service ports d
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,7 +38,7 @@ from bench_scale import children, machine, posts, write_apps  # noqa: E402  (ben
 
 from framework.store import Store, connect  # noqa: E402
 from launchers.process import Daemon, free_port, port_answers  # noqa: E402
-from launchers.waiting import wait_for  # noqa: E402
+from launchers.waiting import WaitTimeout, wait_for  # noqa: E402
 from launchers.zookeeper import Peer, ZooKeeperServer, four_letter_word  # noqa: E402
 
 
@@ -103,10 +105,24 @@ def packets(port: int) -> dict[str, int]:
 
 
 def check(base: str, posted: int) -> dict:
-    """Every posted app is listed, and no two apps share a service port."""
-    apps = requests.get(f"{base}/v2/apps", params={"id": "/posted"}, timeout=120).json()["apps"]
+    """Every posted app is listed, and no two apps share a service port. Each listing is asked on a new
+    connection, so any worker may answer: a write is shown at once by the worker that answered it, and by the
+    others once their mirrors have it; `listed_after_ms` says how long until a listing had them all (up to
+    10 s), `listed_at_once` how many the first listing had."""
+    started = time.monotonic()
+    listings = []
+
+    def complete() -> bool:
+        listings.append(requests.get(f"{base}/v2/apps", params={"id": "/posted"}, timeout=120).json()["apps"])
+        return len(listings[-1]) >= posted
+
+    with contextlib.suppress(WaitTimeout):
+        wait_for(complete, 10, "every posted app listed", interval=0.01)
+    apps = listings[-1]
     ports = [port for app in apps for port in app.get("servicePorts", [])]
-    return {"listed": len(apps), "posted": posted, "duplicate_service_ports": len(ports) - len(set(ports))}
+    return {"listed": len(apps), "posted": posted, "listed_at_once": len(listings[0]),
+            "listed_after_ms": round((time.monotonic() - started) * 1000),
+            "duplicate_service_ports": len(ports) - len(set(ports))}
 
 
 def main() -> int:
