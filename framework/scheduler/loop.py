@@ -197,7 +197,7 @@ class Scheduler:
         now = self.clock()
         match event:
             case StoreChanged(app_id=app_id):
-                self._on_store_changed(app_id)
+                self._act_soon(app_id)
             case mesos.Subscribed(framework_id=framework_id, master=master):
                 self._record_registration(framework_id, master, now)
                 self._on_subscribed(framework_id, now)
@@ -225,7 +225,9 @@ class Scheduler:
             case _:
                 pass
 
-    def _on_store_changed(self, app_id: str | None) -> None:
+    def _act_soon(self, app_id: str | None) -> None:
+        """An early tick looks at `app_id` (and the plans): its definition changed, or a task of it changed
+        state or health (to replace it, or kill it for its health, now rather than at the next full tick)."""
         self.desired_changed = True
         if app_id is not None:
             self.changed_apps.add(app_id)
@@ -292,13 +294,25 @@ class Scheduler:
             return
         updated = records.apply_status(record, status, now=now, kill_requested=self.killer.requested(task_id))
         self._record_health(record, updated, status, now)
+        if updated["state"] != record["state"] or updated.get("healthy") != record.get("healthy"):
+            self._act_soon(record["appId"])
         if not records.changes_anything(record, updated):  # typically a reconciliation answer: nothing to store
             self._ack_now(update)
             return
         self.tasks.update(updated, ack=update)
+        if updated.get("healthy") is False:
+            self._kill_if_failing(record["appId"], now)
         if updated["state"] != record["state"]:
             self.event_log.record(records.status_update_event(updated, status, format_ts(now)), now)
             self.event_log.record(marathon_events.instance_changed(updated, updated["state"]), now)
+
+    def _kill_if_failing(self, app_id: str, now: float) -> None:
+        """A task past its app's health-check failure limit is killed (and replaced) as soon as Mesos says so:
+        an executor running Mesos health checks kills such a task itself right after reporting it, and the
+        kill should be ours, with Marathon's unhealthy_task_kill_event, not an unexplained TASK_KILLED."""
+        app = self.mirror.snapshot().apps.get(app_id)
+        if app is not None:
+            self.deployments.kill_unhealthy({app_id: app}, now)
 
     def _record_health(self, record: Mapping[str, Any], updated: Mapping[str, Any], status: Mapping[str, Any],
                        now: float) -> None:
@@ -327,6 +341,8 @@ class Scheduler:
         self.tasks.end(task_id, ack=ack)
         self.event_log.record(records.status_update_event(record, status, format_ts(now)), now)
         self.event_log.record(marathon_events.instance_changed(record, status["state"]), now)
+        if not requested:
+            self._act_soon(app_id)  # it ended on its own: its replacement is launched now
 
     def _ack_now(self, update: mesos.StatusUpdate) -> None:
         if update.needs_ack:
