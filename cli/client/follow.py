@@ -36,6 +36,8 @@ QUIET_SECONDS = 5.0
 # After a deployment_failed event, how long a rollback plan may take to show in /v2/deployments.
 ROLLBACK_SECONDS = 2.0
 TERMINAL_EVENTS = ("deployment_success", "deployment_failed")
+# deployment_info too: a rollback plan is announced by it, and may finish before a poll lists it
+FOLLOWED_EVENTS = (*TERMINAL_EVENTS, "deployment_info")
 
 
 # --- pure: the outcome -------------------------------------------------------------------------------
@@ -149,6 +151,7 @@ class Follower:
         self.event: Json | None = None
         self.plan: Json | None = None
         self.trouble: str | None = None  # the last polling error, shown until a poll works again
+        self.rollback_plan: Json | None = None  # announced by a deployment_info after our deployment failed
 
     def prime(self) -> None:
         """The apps' tasks before the write (an app that does not exist yet has none)."""
@@ -190,13 +193,13 @@ class Follower:
     def poll(self) -> Observation | None:
         """One look at the deployment and its apps; None when the API did not answer (tried again). Events
         are taken first, so that the apps read after an outcome event show where the deployment ended."""
-        if self.events is not None and self.event is None:
-            self.event = next((e for e in self.events.take() if e.get("eventType") in TERMINAL_EVENTS
-                               and e.get("id") == self.deployment_id), None)
+        if self.events is not None:
+            for event in self.events.take():
+                self.note(event)
         try:
             plans = self.ctx.api.get("/v2/deployments") or []
             self.plan = next((p for p in plans if p.get("id") == self.deployment_id), None)
-            rollback = next((p for p in plans if p.get("rollbackOf") == self.deployment_id), None)
+            rollback = next((p for p in plans if p.get("rollbackOf") == self.deployment_id), self.rollback_plan)
             if self.plan is not None:
                 self.ever_listed = True
                 self.last_listed = time.monotonic()
@@ -213,6 +216,22 @@ class Follower:
         return Observation(self.deployment_id, now - self.started, self.event, self.plan is not None,
                            self.ever_listed, now - self.last_listed, bool(self.events and self.events.alive),
                            rollback, progress, recent_failures(apps, self.since, self.ctx.now()))
+
+    def note(self, event: Json) -> None:
+        """Keeps the deployment's terminal event and, once it failed, the plan of the next deployment_info on
+        its apps: the rollback the scheduler starts at once (a rollback of a new app is one quick step that
+        can come and go between two polls of /v2/deployments)."""
+        kind = event.get("eventType")
+        if self.event is None:
+            if kind in TERMINAL_EVENTS and event.get("id") == self.deployment_id:
+                self.event = event
+            return
+        plan = event.get("plan") or {}
+        if (kind == "deployment_info" and self.event.get("eventType") == "deployment_failed"
+                and self.rollback_plan is None and plan.get("id") != self.deployment_id
+                and set(self.app_ids) & {action.get("app") for step in plan.get("steps") or []
+                                         for action in step.get("actions") or []}):
+            self.rollback_plan = plan
 
     def app(self, app_id: str) -> Json | None:
         """The app with its tasks and last failure; None once it is gone."""
@@ -272,7 +291,7 @@ def write_and_follow(ctx: Context, args: Any, write: Callable[[], Answer], app_i
         _started(ctx, write(), what, detached=True)
         return Exit.OK
     timeout = args.timeout if args.timeout and args.timeout > 0 else None
-    with ctx.api.events(TERMINAL_EVENTS) as events:
+    with ctx.api.events(FOLLOWED_EVENTS) as events:
         follower = Follower(ctx, app_ids, events if events.alive else None, timeout=timeout)
         follower.prime()
         answer = write()
