@@ -47,7 +47,7 @@ from framework.matching import Demand  # noqa: E402
 from framework.model import normalize_app  # noqa: E402
 from framework.scheduler.launching import plan_launches  # noqa: E402
 from framework.timeutil import now_ts  # noqa: E402
-from launchers.process import wait_gone  # noqa: E402
+from launchers.process import children, wait_gone  # noqa: E402
 from launchers.waiting import wait_for  # noqa: E402
 from mesoslocal.cluster import LocalCluster  # noqa: E402
 
@@ -87,13 +87,6 @@ def settled_memory(pid: int) -> dict[str, float]:
     time.sleep(SETTLE)
     after = cpu_seconds(pid)
     return {**process_memory(pid), "cpu_percent": 100 * (after - before) / SETTLE, "cpu_seconds": after}
-
-
-def children(pid: int) -> list[int]:
-    found: list[int] = []
-    for thread in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(child) for child in (thread / "children").read_text().split()]
-    return found
 
 
 def rounded(memory: dict[str, float]) -> dict[str, float]:

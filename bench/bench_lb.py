@@ -49,7 +49,7 @@ from framework.scheduler import records
 from framework.store import AppChange, Store, connect, wait_all
 from framework.timeutil import format_ts
 from launchers.haproxy import HAProxy
-from launchers.process import Daemon, free_port, port_answers, wait_gone
+from launchers.process import Daemon, children, free_port, port_answers, wait_gone
 from launchers.waiting import GiveUp, wait_for
 from launchers.zookeeper import Peer, ZooKeeperServer
 from lb.main import edge_of, options_of
@@ -274,7 +274,7 @@ class Stack:
                            "--workers", str(self.workers)], self.home / "api.log").start()
         self.api_url = f"http://127.0.0.1:{port}"
         wait_for(lambda: self._alive(self.api) and port_answers("127.0.0.1", port), 60, "balalaika-api")
-        self.api_children = _children(self.api.pid)
+        self.api_children = children(self.api.pid)
         for _ in range(self.workers * 3):  # every worker's mirror is loaded before the lb reads
             wait_for(lambda: _task_count(self.api_url) == tasks, 120, f"the api listing {tasks} tasks")
 
@@ -333,13 +333,6 @@ class Stack:
     def _stop_zookeeper(self) -> None:
         if self.zk is not None:
             self.zk.stop()
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 def _master_pids(haproxy: HAProxy) -> list[int]:

@@ -34,10 +34,10 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_scale import children, machine, posts, write_apps  # noqa: E402  (bench/ is the script's directory)
+from bench_scale import machine, posts, write_apps  # noqa: E402  (bench/ is the script's directory)
 
 from framework.store import Store, connect  # noqa: E402
-from launchers.process import Daemon, free_port, port_answers  # noqa: E402
+from launchers.process import Daemon, children, free_port, port_answers  # noqa: E402
 from launchers.waiting import WaitTimeout, wait_for  # noqa: E402
 from launchers.zookeeper import Peer, ZooKeeperServer, four_letter_word  # noqa: E402
 

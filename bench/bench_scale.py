@@ -56,7 +56,7 @@ from framework.model import normalize_app  # noqa: E402
 from framework.scheduler.records import apply_status, new_record  # noqa: E402
 from framework.store import Mirror, Store, connect, wait_all  # noqa: E402
 from framework.timeutil import now_ts  # noqa: E402
-from launchers.process import Daemon, free_port, port_answers  # noqa: E402
+from launchers.process import Daemon, children, free_port, port_answers  # noqa: E402
 from launchers.waiting import wait_for  # noqa: E402
 from launchers.zookeeper import Peer, ZooKeeperServer, four_letter_word  # noqa: E402
 
@@ -72,10 +72,6 @@ def app_definition(index: int, instances: int) -> dict:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def children(pid: int) -> list[int]:
-    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
 class Stack:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -73,6 +74,20 @@ class Daemon:
 
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
+
+
+def children(pid: int) -> list[int]:
+    """PIDs of the direct children of `pid`, forked by any of its threads ([] once it is gone): gunicorn's
+    workers, an agent's tasks, which outlive a parent killed hard and must be stopped by PID too."""
+    try:
+        threads = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return []
+    found: list[int] = []
+    for thread in threads:
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            found += [int(child) for child in (thread / "children").read_text().split()]
+    return found
 
 
 def pid_alive(pid: int) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import signal
 import sys
@@ -25,12 +24,11 @@ from kazoo.client import KazooClient
 
 from framework.store import Layout, connect, current_leader
 from launchers.netns import Host, Network
-from launchers.process import Daemon
+from launchers.process import Daemon, children
 from launchers.waiting import GiveUp, WaitTimeout, wait_for
 from launchers.zookeeper import Peer, ZooKeeperServer
 from twin.topology import ZK_ELECTION_PORT, ZK_PORT, ZK_QUORUM_PORT, Place, Topology
 
-log = logging.getLogger(__name__)
 START_TIMEOUT = 60.0
 
 
@@ -173,7 +171,7 @@ class Twin:
             if daemon is None:
                 continue
             if program == "api":
-                for pid in _children(daemon.pid):
+                for pid in children(daemon.pid):
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, sig)
             daemon.stop(sig)
@@ -196,17 +194,9 @@ class Twin:
                         steps.callback(self._stop_daemon, key, daemon)
 
     def _stop_daemon(self, key: str, daemon: Daemon) -> None:
-        children = _children(daemon.pid) if daemon.alive() else []
+        workers = children(daemon.pid) if daemon.alive() else []
         daemon.stop(timeout=20)
-        for pid in children:
+        for pid in workers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         self.daemons.pop(key, None)
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(child) for child in text.split()]

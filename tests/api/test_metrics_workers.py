@@ -14,9 +14,8 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from launchers.process import Daemon, free_port, port_answers, wait_gone
+from launchers.process import Daemon, children, free_port, port_answers, wait_gone
 from tests.api.conftest import ROOT
-from tests.fixtures.stack import children
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow

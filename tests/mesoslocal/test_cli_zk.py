@@ -12,15 +12,10 @@ from pathlib import Path
 import requests
 from kazoo.client import KazooClient
 
-from launchers.process import free_port
+from launchers.process import children, free_port
 from mesoslocal.cluster import LocalCluster
 from tests.mesoslocal.sched import command_task, running_driver
 from tests.waiting import wait_for
-
-
-def _children(pid: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False)
-    return [int(p) for p in out.stdout.split()]
 
 
 def test_cli_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -36,7 +31,7 @@ def test_cli_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
             offer = rec.take_offer()
             driver.launchTasks(offer["id"], [command_task(offer, "sleep 60", task_id="cli-task")])
             rec.wait_state("cli-task", "TASK_RUNNING")
-            session_leaders = _children(process.pid)
+            session_leaders = children(process.pid)
             assert session_leaders
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
@@ -53,9 +48,9 @@ def test_cli_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
 def test_zk_discovery(zk_hosts: str, kazoo_client: KazooClient, mesos_cluster_factory) -> None:
     url = f"zk://{zk_hosts}/mesos"
     cluster: LocalCluster = mesos_cluster_factory(agents=1, zk=url)
-    children = kazoo_client.get_children("/mesos")
-    assert len(children) == 1 and children[0].startswith("json.info_")
-    info = json.loads(kazoo_client.get(f"/mesos/{children[0]}")[0])
+    nodes = kazoo_client.get_children("/mesos")
+    assert len(nodes) == 1 and nodes[0].startswith("json.info_")
+    info = json.loads(kazoo_client.get(f"/mesos/{nodes[0]}")[0])
     assert info["address"] == {"hostname": "127.0.0.1", "ip": "127.0.0.1", "port": cluster.core.port}
     with running_driver(url) as (driver, rec):
         offer = rec.take_offer()

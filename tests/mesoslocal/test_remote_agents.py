@@ -16,7 +16,7 @@ import pytest
 import requests
 from pymesos import decode_data, encode_data
 
-from launchers.process import Daemon, free_port, pid_alive, wait_gone
+from launchers.process import Daemon, children, free_port, pid_alive, wait_gone
 from tests.fixtures.mesoslocal import private_ports_resources
 from tests.mesoslocal.sched import command_task, framework_info, running_driver
 from tests.mesoslocal.test_executors import executor_task
@@ -71,17 +71,6 @@ class RemoteCluster:
 
     def logs(self) -> str:
         return "\n".join(f"--- {d.log_path.name}\n{d.log_tail()}" for d in self.started)
-
-
-def children(pid: int) -> list[int]:
-    """The child processes of `pid`, forked by any of its threads (the agent spawns tasks from a thread pool)."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            found += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
 
 
 def _module(name: str, *args: str) -> list[str]:
