@@ -10,9 +10,20 @@ Why a connect timeout: kazoo gives each TCP connect to a server the whole sessio
 is down or cut off drops the SYN, so a client that tries it first while reconnecting waits out its session
 there and loses it (a leader its leadership) although two healthy servers were a connect away. Each connect
 gets a share of the session timeout instead, the share kazoo already gives the handshake after it.
+
+Why an answer timeout: kazoo notices a silent server by its pings, but it counts every request it sends as a
+ping and sends no ping while requests keep coming. A busy client of a server cut off (a partition, its host
+unplugged) kept sending into the void and never moved to a healthy server: an api retrying writes was stuck
+on a dead connection for as long as the kernel kept the socket (90 s and more in the lab's twin). The
+handler now drops a connection whose server has sent nothing for two thirds of the session timeout (kazoo's
+own limit for a ping) while a request waits: kazoo then reconnects elsewhere with the same session.
 """
 
 from __future__ import annotations
+
+import errno
+import time
+from collections.abc import Sequence
 
 from kazoo.client import KazooClient
 from kazoo.handlers.threading import AsyncResult, KazooTimeoutError, SequentialThreadingHandler
@@ -48,11 +59,14 @@ class _BoundedResult(AsyncResult):
 
 
 class _Handler(SequentialThreadingHandler):
-    """kazoo's threading handler with a bound on each TCP connect and, with `bound`, on every future."""
+    """kazoo's threading handler with a bound on each TCP connect, on each wait for the server's answer and,
+    with `bound`, on every future."""
 
-    def __init__(self, connect_timeout: float, bound: float | None) -> None:
+    def __init__(self, connect_timeout: float, answer_timeout: float, bound: float | None) -> None:
         super().__init__()
-        self.connect_timeout, self.bound = connect_timeout, bound
+        self.connect_timeout, self.answer_timeout, self.bound = connect_timeout, answer_timeout, bound
+        self._server: object = None  # the socket of the connection being watched
+        self._waiting_since: float | None = None  # when a request was sent that nothing has answered since
 
     def async_result(self) -> AsyncResult:
         return _BoundedResult(self, self.bound) if self.bound is not None else super().async_result()
@@ -61,6 +75,28 @@ class _Handler(SequentialThreadingHandler):
         asked = kwargs.get("timeout")
         kwargs["timeout"] = self.connect_timeout if asked is None else min(asked, self.connect_timeout)
         return super().create_connection(*args, **kwargs)
+
+    def select(self, rlist: Sequence[object], wlist: Sequence[object], xlist: Sequence[object],
+               timeout: float | None = None) -> tuple[list, list, list]:
+        """kazoo's connection loop waits here on [server socket, request pipe] (its only select of two
+        readables); a socket error raised here makes it drop the connection and reconnect."""
+        if len(rlist) != 2 or wlist or xlist:
+            return super().select(rlist, wlist, xlist, timeout)
+        server, requests = rlist
+        if server is not self._server:
+            self._server, self._waiting_since = server, None
+        now = time.monotonic()
+        if self._waiting_since is not None:
+            silent = now - self._waiting_since
+            if silent >= self.answer_timeout:
+                raise OSError(errno.ETIMEDOUT, f"the server answered nothing for {silent:.1f} s")  # logged by kazoo
+            timeout = self.answer_timeout - silent if timeout is None else min(timeout, self.answer_timeout - silent)
+        ready = super().select(rlist, wlist, xlist, timeout)
+        if server in ready[0]:
+            self._waiting_since = None
+        if requests in ready[0] and self._waiting_since is None:
+            self._waiting_since = time.monotonic()
+        return ready
 
 
 def server_count(hosts: str) -> int:
@@ -96,7 +132,7 @@ def connect(hosts: str, *, timeout: float = 10.0, auth: tuple[str, str] | None =
     client = KazooClient(
         hosts=hosts,
         timeout=timeout,
-        handler=_Handler(timeout / server_count(hosts), wait_timeout),
+        handler=_Handler(timeout / server_count(hosts), timeout * 2 / 3, wait_timeout),
         connection_retry=connection_retry(),
         command_retry=command_retry() if wait_timeout is None else command_retry(wait_timeout),
         auth_data=[("digest", f"{auth[0]}:{auth[1]}")] if auth else None,

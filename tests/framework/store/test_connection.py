@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import threading
 from collections.abc import Iterator
 
 import pytest
+from kazoo.handlers.threading import KazooTimeoutError
 
 from framework.store import connect
 from launchers.zookeeper import ZooKeeperServer
+from tests.waiting import wait_for
 
 
 @contextlib.contextmanager
@@ -41,3 +44,71 @@ def test_a_server_that_never_answers_does_not_use_up_the_session(zk_server: ZooK
         finally:
             client.stop()
             client.close()
+
+
+class Relay:
+    """A TCP relay to `target` that can go silent: frozen, it keeps every connection open but passes nothing
+    more either way, as towards a server whose host was cut off (this side's kernel still takes the bytes)."""
+
+    def __init__(self, target: str) -> None:
+        host, port = target.rsplit(":", 1)
+        self.target = (host, int(port))
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.address = f"127.0.0.1:{self.listener.getsockname()[1]}"
+        self.frozen = threading.Event()
+        self.carried = 0  # connections relayed so far
+        self.sockets: list[socket.socket] = [self.listener]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):  # closed
+            while True:
+                client, _ = self.listener.accept()
+                upstream = socket.create_connection(self.target, timeout=5)
+                self.sockets += [client, upstream]
+                self.carried += 1
+                for source, sink in ((client, upstream), (upstream, client)):
+                    threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while (data := source.recv(65536)) and not self.frozen.is_set():
+                sink.sendall(data)
+
+    def close(self) -> None:
+        for sock in self.sockets:
+            sock.close()
+
+
+@pytest.fixture
+def relays(zk_server: ZooKeeperServer) -> Iterator[tuple[Relay, Relay]]:
+    pair = (Relay(zk_server.hosts), Relay(zk_server.hosts))
+    try:
+        yield pair
+    finally:
+        for relay in pair:
+            relay.close()
+
+
+def test_a_busy_client_leaves_a_server_that_went_silent_and_keeps_its_session(relays: tuple[Relay, Relay]) -> None:
+    """kazoo counts each request as a ping, so a client that keeps asking (an api retrying a write) never
+    pinged and never noticed its server had gone silent: it stayed on the dead connection as long as the
+    socket lived. It now leaves after two thirds of the session timeout without an answer, reconnects
+    through the other server and keeps its session."""
+    client = connect(",".join(relay.address for relay in relays), timeout=3.0, wait_timeout=0.2)
+    try:
+        session = client.client_id[0]
+        used = next(relay for relay in relays if relay.carried)
+        used.frozen.set()
+
+        def answered() -> bool:
+            try:
+                return client.exists("/") is not None
+            except KazooTimeoutError:
+                return False
+
+        wait_for(answered, 10, "an answer through the other server", interval=0.05)
+        assert client.client_id[0] == session, "the session expired on the way"
+    finally:
+        client.stop()
+        client.close()
