@@ -1,5 +1,6 @@
 """The /v2/events streams of one worker process: one subscription to the mirror's event feed, fanned out to
-an inbox per stream.
+an inbox per stream. The subscription is held only while a stream is open: without it the mirror reads no
+events at all.
 
 A stream's thread blocks on its inbox until an event or a heartbeat is due; nothing polls, so a thousand
 idle streams cost memory, not CPU. Publishing runs on kazoo's completion thread and only puts into
@@ -54,15 +55,19 @@ class Inbox:
             return None
 
 
-class EventHub:
-    """Inboxes of the open streams of this process, fed by one mirror subscription."""
+Subscribe = Callable[[Callable[[int, dict], None]], Callable[[], None]]
 
-    def __init__(self, subscribe: Callable[[Callable[[int, dict], None]], object], limit: int) -> None:
+
+class EventHub:
+    """Inboxes of the open streams of this process, fed by one mirror subscription while there are any."""
+
+    def __init__(self, subscribe: Subscribe, limit: int) -> None:
+        self._subscribe = subscribe
+        self._unsubscribe: Callable[[], None] | None = None
         self._limit = limit
         self._lock = threading.Lock()
         self._inboxes: set[Inbox] = set()
         self._closing = False
-        subscribe(lambda _seq, event: self.publish(event))
 
     def open(self, wants: Callable[[dict], bool]) -> Inbox:
         """A new stream's inbox, fed with the events for which `wants(event)` is true."""
@@ -71,11 +76,16 @@ class EventHub:
             if self._closing:
                 inbox.end(CLOSED)
             self._inboxes.add(inbox)
+            if self._unsubscribe is None:
+                self._unsubscribe = self._subscribe(lambda _seq, event: self.publish(event))
         return inbox
 
     def close(self, inbox: Inbox) -> None:
         with self._lock:
             self._inboxes.discard(inbox)
+            if not self._inboxes and self._unsubscribe is not None:
+                self._unsubscribe()
+                self._unsubscribe = None
 
     def close_all(self) -> None:
         """Ends every stream of this process now and any opened later (the worker is stopping)."""

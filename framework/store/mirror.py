@@ -16,11 +16,16 @@ before any answer that shows its change: the plans created with an app are marke
 of the app is applied (see `snapshot`). When the connection drops the server forgets the watches; after
 reconnecting (same or new session) the mirror arms them again, reloads everything and reports only what
 differs.
+
+Events are read only while somebody subscribes to them (an api worker with open /v2/events streams): they
+are Marathon's event bus, not state, and reading each of them on every api worker was a third of the
+ZooKeeper requests of a write (the write's api_post_event and group_change_success, the leader's deployment
+events). Without subscribers the mirror only notes how far the events go, so that a stream sees the events
+created after it opened and, across a reconnection, those created while the connection was down.
 """
 
 from __future__ import annotations
 
-import collections
 import functools
 import logging
 import threading
@@ -41,7 +46,6 @@ from framework.store.codec import decode
 from framework.store.deployments import APPLYING, STAGING
 from framework.store.errors import StoreError
 from framework.store.layout import DEFAULT_ROOT, EVENT_PREFIX, Layout, decode_id, sequence_of
-from framework.store.messages import DEFAULT_EVENTS_KEPT
 from framework.store.store import Store
 from framework.store.watches import add_recursive_watch, forget_recursive_watch
 
@@ -116,8 +120,8 @@ class Snapshot:
 
 
 class Mirror:
-    """Read-only copy of apps, groups, tasks, deployments, queue, last task failures, leader-info,
-    framework-id and events.
+    """Read-only copy of apps, groups, tasks, deployments, queue, last task failures, leader-info and
+    framework-id, and a feed of the events created while subscribed.
 
     `tasks=False` / `events=False` leave those directories out (no reads, no watches; the snapshot's
     `tasks` stays empty and no events are delivered): the leading scheduler keeps its tasks in memory and
@@ -125,7 +129,7 @@ class Mirror:
     """
 
     def __init__(self, client: KazooClient, root: str = DEFAULT_ROOT, *,
-                 event_buffer: int = DEFAULT_EVENTS_KEPT, tasks: bool = True, events: bool = True) -> None:
+                 tasks: bool = True, events: bool = True) -> None:
         self.client = client
         self._dirs = (*_FLAT, *(["tasks"] if tasks else []), *(["events"] if events else []))
         self.layout = Layout(root)
@@ -135,8 +139,7 @@ class Mirror:
         self._tasks: dict[str, dict[str, dict]] = {}
         self._task_views: dict[str, Mapping[str, dict]] = {}
         self._singles: dict[str, Any] = dict.fromkeys(_SINGLES)
-        self._events: collections.deque[tuple[int, dict]] = collections.deque(maxlen=event_buffer)
-        self._event_requested = -1
+        self._event_requested = -1  # the newest event read or passed over, -1 before the first listing
         self._event_delivered = -1
         # events notified while a (re)load's listing of events/ is on its way: read with the listed ones
         self._events_unlisted: set[int] | None = None
@@ -216,14 +219,10 @@ class Mirror:
         return lambda: self._subscribers.remove(callback)
 
     def subscribe_events(self, callback: Callable[[int, dict], None]) -> Callable[[], None]:
-        """Calls `callback(seq, event)` for each new event, in order, on kazoo's completion thread."""
+        """Calls `callback(seq, event)` for each event created from now on, in order, on kazoo's completion
+        thread. Returns a function that unsubscribes."""
         self._event_subscribers.append(callback)
         return lambda: self._event_subscribers.remove(callback)
-
-    def events_since(self, seq: int = -1) -> list[tuple[int, dict]]:
-        """Buffered events with a sequence number above `seq`, oldest first."""
-        with self._lock:
-            return [item for item in self._events if item[0] > seq]
 
     # ---- issuing reads ------------------------------------------------------------------------------
 
@@ -509,14 +508,14 @@ class Mirror:
         self._changed([Change(_SINGLES[name], "", value is None)])
 
     def _got_event_names(self, names: set[str]) -> None:
-        """The events listed by a (re)load, with those notified meanwhile, are read in order (once each)."""
+        """The events listed by a (re)load, with those notified meanwhile: on a reload, those created since the
+        last one read are read in order (once each) for the subscribers; the first load only notes the newest."""
         notified, self._events_unlisted = self._events_unlisted or set(), None
         seqs = sorted({sequence_of(name) for name in names if name.startswith(EVENT_PREFIX)} | notified)
         fresh = [seq for seq in seqs if seq > self._event_requested]
-        if self._event_requested < 0:
-            fresh = fresh[-(self._events.maxlen or len(fresh)):]
-        for seq in fresh:
-            self._fetch_event(seq)
+        if self._event_requested >= 0:
+            for seq in fresh:
+                self._pass_event(seq)
         if fresh:
             self._event_requested = fresh[-1]
 
@@ -528,8 +527,13 @@ class Mirror:
         if self._events_unlisted is not None:
             self._events_unlisted.add(seq)
         elif seq > self._event_requested:
-            self._fetch_event(seq)
+            self._pass_event(seq)
             self._event_requested = seq
+
+    def _pass_event(self, seq: int) -> None:
+        """Reads an event for the subscribers; with none, nobody would see it: it is not read."""
+        if self._event_subscribers:
+            self._fetch_event(seq)
 
     def _got_event(self, seq: int, result: IAsyncResult) -> None:
         try:
@@ -540,7 +544,6 @@ class Mirror:
             if seq <= self._event_delivered:
                 return
             self._event_delivered = seq
-            self._events.append((seq, event))
         for callback in list(self._event_subscribers):
             try:
                 callback(seq, event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Callable
 
 from api.event_hub import CLOSED, OVERFLOW, EventHub
 from api.stream_quota import StreamQuota
@@ -14,8 +15,9 @@ class Feed:
     def __init__(self) -> None:
         self.callbacks = []
 
-    def subscribe(self, callback) -> None:
+    def subscribe(self, callback) -> Callable[[], None]:
         self.callbacks.append(callback)
+        return lambda: self.callbacks.remove(callback)
 
     def emit(self, event: dict) -> None:
         for callback in self.callbacks:
@@ -36,6 +38,20 @@ def test_each_stream_gets_the_events_it_wants_in_order_and_nothing_after_it_clos
     assert deployments.next(0.1)["eventType"] == "deployment_success"
     assert deployments.next(0.01) is None
     assert len(feed.callbacks) == 1  # one subscription to the mirror however many streams
+
+
+def test_the_hub_subscribes_to_the_mirror_only_while_a_stream_is_open():
+    """The mirror reads events only for subscribers: a worker without streams must not hold a subscription."""
+    feed = Feed()
+    hub = EventHub(feed.subscribe, limit=10)
+    assert feed.callbacks == []
+    first = hub.open(lambda event: True)
+    hub.close(first)
+    assert feed.callbacks == []
+    second = hub.open(lambda event: True)
+    feed.emit({"eventType": "deployment_info"})
+    assert second.next(0.1)["eventType"] == "deployment_info"
+    assert len(feed.callbacks) == 1
 
 
 def test_a_stream_that_falls_behind_is_ended_instead_of_growing():
