@@ -81,9 +81,7 @@ class ZooKeeperServer:
         """True once this server answers requests (a standalone or a quorum member with a leader)."""
         if self.daemon is None or not self.daemon.alive():
             raise GiveUp(f"zookeeper exited:\n{self.daemon.log_tail() if self.daemon else ''}")
-        try:
-            if len(self.peers) == 1:
-                return four_letter_word(self.port, "ruok", host=self.address) == "imok"
+        try:  # `ruok` answers imok before the server takes sessions; `srvr` shows a mode only once it does
             return "Mode: " in four_letter_word(self.port, "srvr", host=self.address)
         except OSError:
             return False

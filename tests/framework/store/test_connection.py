@@ -4,6 +4,7 @@ must not cost a client its session when healthy servers are listed beside it."""
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import pytest
 from kazoo.handlers.threading import KazooTimeoutError
 
 from framework.store import connect
+from framework.store.connection import poll_ready
 from launchers.zookeeper import ZooKeeperServer
 from tests.waiting import wait_for
 
@@ -112,3 +114,23 @@ def test_a_busy_client_leaves_a_server_that_went_silent_and_keeps_its_session(re
     finally:
         client.stop()
         client.close()
+
+
+def test_poll_ready_answers_as_select_does_for_any_descriptor_number() -> None:
+    """kazoo's waits go through poll_ready: readable once data or the peer's close arrives, writable while
+    the buffer has room, and descriptors above select's limit of 1,024 work."""
+    ours, theirs = socket.socketpair()
+    high = os.dup2(ours.fileno(), 2000)
+    try:
+        assert poll_ready([ours, high], [], 0) == ([], [], [])
+        assert poll_ready([], [ours], 0) == ([], [ours], [])
+        theirs.sendall(b"x")
+        assert poll_ready([ours, high], [], 1) == ([ours, high], [], [])
+        ours.recv(1)
+        theirs.close()
+        assert poll_ready([ours], [], 1) == ([ours], [], [])  # end of stream: a read would return at once
+        with pytest.raises(ValueError):
+            poll_ready([theirs], [], 0)  # closed here: refused, as kazoo's own select refuses it
+    finally:
+        os.close(high)
+        ours.close()
