@@ -3,7 +3,8 @@
 Marathon announces each change of its group tree once it is accepted (the plan stored), and each change
 that fails after the request was read (apps locked by a deployment, an app that is not there, an invalid
 result, the store unavailable), naming the group the change was made in and the version it would give.
-``deploy`` here is `api.writes.deploy` plus those events, so the blueprints need no other change.
+``deploy`` here is `api.writes.deploy` plus those events, so the blueprints need no other change; a success
+is committed with the write itself, a failure recorded after it.
 
 The group is the closest group holding every app written: an app's own group for the /v2/apps routes
 (Marathon's choice), and for a group write the deepest group common to its apps. Recording is best-effort,
@@ -48,12 +49,11 @@ def deploy(be: Backend, targets: Mapping[str, writes.Target], **options: object)
         return writes.deploy(be, targets, **options)
     group_id = changed_group(targets)
     try:
-        plan = writes.deploy(be, targets, **options)
+        return writes.deploy(be, targets, announce=lambda plan: [group_change_success(group_id, plan["version"],
+                                                                                      now_ts())], **options)
     except ApiError as error:
         _record(be, group_change_failed(group_id, now_ts(), error.message, now_ts()))
         raise
-    _record(be, group_change_success(group_id, plan["version"], now_ts()))
-    return plan
 
 
 def _record(be: Backend, event: dict) -> None:

@@ -5,7 +5,8 @@ pipelined round trip (api/fresh.py), because the 409 answer and the compare-and-
 compare-and-set is retried against fresh state (RETRY_SECONDS). Service ports come from this worker's
 reserved block (api/serviceports.py), so port-assigning writes of several workers no longer take turns.
 ``force=true`` overrides the blocking deployments: they are deleted in the same transaction that creates
-the new plan (Marathon cancels them too).
+the new plan (Marathon cancels them too). The write's own events (api_post_event per definition, and what
+the caller announces, group_change_success) go in that transaction too: one request instead of three.
 """
 
 from __future__ import annotations
@@ -41,21 +42,23 @@ _jitter = random.Random()  # its own generator: the global one's state belongs t
 
 
 Target = dict | None | Callable[[dict | None], dict | None]
+Announce = Callable[[dict], list[dict]]  # the plan -> events to record with it
 
 
 def deploy(be: Backend, targets: Mapping[str, Target], *, force: bool, kind: str | None = None,
            must_exist: bool = False, must_not_exist: bool = False, keep_version: bool = False,
-           dry_run: bool = False) -> dict:
+           dry_run: bool = False, announce: Announce | None = None) -> dict:
     """Writes ``targets`` (app id -> new app without version, None to delete, or a function of the
     freshly read current app returning either) with their plan. ``keep_version`` keeps a given
-    ``version`` (rollbacks to an original definition); ``dry_run`` returns the plan unwritten.
+    ``version`` (rollbacks to an original definition); ``dry_run`` returns the plan unwritten; the events
+    ``announce(plan)`` returns are committed with the write (after its api_post_events).
 
     Returns the plan (its ``id`` and ``version`` are the answer's deploymentId/version). Raises ApiError:
     404 (must_exist and missing), 409 (exists, locked without force, or lost every retry), 422 (cycle),
     503 (ZooKeeper unavailable).
     """
     attempt = _Attempt(be, targets, force=force, kind=kind, must_exist=must_exist, must_not_exist=must_not_exist,
-                       keep_version=keep_version, dry_run=dry_run)
+                       keep_version=keep_version, dry_run=dry_run, announce=announce)
     deadline = time.monotonic() + RETRY_SECONDS
     while True:
         done = attempt.run()
@@ -72,10 +75,11 @@ class _Attempt:
     """One read-decide-commit round of ``deploy``."""
 
     def __init__(self, be: Backend, targets: Mapping[str, Target], *, force: bool, kind: str | None,
-                 must_exist: bool, must_not_exist: bool, keep_version: bool, dry_run: bool) -> None:
+                 must_exist: bool, must_not_exist: bool, keep_version: bool, dry_run: bool,
+                 announce: Announce | None) -> None:
         self.be, self.targets, self.force, self.kind = be, targets, force, kind
         self.must_exist, self.must_not_exist = must_exist, must_not_exist
-        self.keep_version, self.dry_run = keep_version, dry_run
+        self.keep_version, self.dry_run, self.announce = keep_version, dry_run, announce
         self.port_range = current_app.config["SERVICE_PORTS"]
         self.target: dict[str, dict] = {}
         self.deleted: list[str] = []
@@ -100,7 +104,7 @@ class _Attempt:
         if not self.be.service_ports.valid(lease):
             log.info("write of %s: its service ports' lease ended before the commit; retrying", ", ".join(self.targets))
             return None
-        if not self._commit(changes, plan, blockers):
+        if not self._commit(changes, plan, blockers, _post_events(written) + (self.announce or _nothing)(plan)):
             return None
         self.target, self.deleted, self.blockers = target, deleted, blockers
         return plan
@@ -169,11 +173,13 @@ class _Attempt:
             raise ApiError(422, "Object is not valid",
                            details=[{"path": "/dependencies", "errors": [str(error)]}]) from None
 
-    def _commit(self, changes: list[AppChange], plan: dict, blockers: list[str]) -> bool:
-        """Commits the changes, the plan (if it has steps) and the cancelled ``blockers`` in one transaction;
-        False when a compare-and-set was lost. Raises ApiError 503."""
+    def _commit(self, changes: list[AppChange], plan: dict, blockers: list[str], events: list[dict]) -> bool:
+        """Commits the changes, the plan (if it has steps), the cancelled ``blockers`` and ``events`` in one
+        transaction; False when a compare-and-set was lost. Raises ApiError 503."""
+        store = self.be.store
         try:
-            self.be.store.apps.commit(changes, deployment=plan if plan["steps"] else None, cancel=blockers)
+            store.apps.commit(changes, deployment=plan if plan["steps"] else None, cancel=blockers,
+                              events=store.events.create_ops(events))
         except (Conflict, NotFound) as error:
             log.info("write of %s lost a compare-and-set (%s); retrying", ", ".join(self.targets), error)
             return False
@@ -185,24 +191,22 @@ class _Attempt:
         return True
 
     def after_commit(self, plan: dict) -> None:
-        """Logs, records api_post_event and waits until this worker's mirror shows the write."""
+        """Logs and waits until this worker's mirror shows the write."""
         log.info("deployment %s: %s (%s)", plan["id"], ", ".join(plan["affectedApps"]) or "no change",
                  self.kind or "deploy")
-        _post_events(self.be, list(self.target.values()))
         _wait_visible(self.be, self.target, self.deleted, plan["id"] if plan["steps"] else None, self.blockers)
 
 
-def _post_events(be: Backend, apps: list[dict]) -> None:
-    """Marathon's api_post_event for each definition written (fire and forget)."""
+def _post_events(apps: list[dict]) -> list[dict]:
+    """Marathon's api_post_event for each definition written by a request."""
     if not has_request_context():
-        return
-    for app in apps:
-        try:
-            be.store.events.append({"eventType": "api_post_event", "timestamp": app["version"],
-                                    "clientIp": request.remote_addr, "uri": request.path,
-                                    "appDefinition": marathon_view(app)})
-        except (StoreError, ApiError) as error:  # the write is done: its event is not worth a failed answer
-            log.warning("could not record api_post_event for %s: %s", app["id"], error)
+        return []
+    return [{"eventType": "api_post_event", "timestamp": app["version"], "clientIp": request.remote_addr,
+             "uri": request.path, "appDefinition": marathon_view(app)} for app in apps]
+
+
+def _nothing(_plan: dict) -> list[dict]:
+    return []
 
 
 def _wait_visible(be: Backend, target: Mapping[str, dict], deleted: list[str], deployment_id: str | None,

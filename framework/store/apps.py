@@ -7,6 +7,7 @@ one multi-op transaction (above what one transaction may carry: a staged write, 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,8 @@ from framework.store.deployments import APPLYING, DeploymentStore
 from framework.store.errors import NotFound, StoreError
 from framework.store.messages import FailureStore
 from framework.store.nodes import Nodes, Op, translated
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_VERSIONS = 50
 
@@ -69,12 +72,15 @@ class AppStore:
 
     @translated
     def commit(self, changes: Sequence[AppChange], *, deployment: dict | None = None,
-               cancel: Sequence[str] = ()) -> None:
+               cancel: Sequence[str] = (), events: Sequence[Op] = ()) -> None:
         """Applies app changes, creates `deployment` and deletes the `cancel`led deployments atomically:
         everything is written or nothing. In ONE transaction when that
         fits in `staged.TX_BYTES`; else staged (framework.store.staged: the same outcome for readers, a
         plan that becomes visible with all its apps at once). Then, without waiting, the last task failures
         of the deleted apps and the parts of cancelled plans go (outside the transaction).
+
+        `events` (EventStore.create_ops: the write's own events) are appended in the same transaction, or
+        after a staged commit, best-effort: a failure to append them is logged, the write stands.
 
         Raises Conflict (exists / changed since read / deployment id in use), NotFound (update or
         delete of a missing app, cancel of a missing deployment), StoreError (too big, bad id, outcome
@@ -88,16 +94,29 @@ class AppStore:
         part_ops, head_op = self._deployments.create_ops(deployment) if deployment else ([], None)
         other_ops = self._deployments.cancel_ops(cancel)
         ops = app_ops + part_ops + ([head_op] if head_op else []) + other_ops
-        if sum(op.cost for op in ops) <= staged.TX_BYTES:
-            self._nodes.commit_ops(ops)
-        else:
-            staged.StagedCommit(self._nodes, self._deployments, self.roll_forward).run(
-                changes, deployment, other_ops)
+        size = sum(op.cost for op in ops)
+        if size + sum(op.cost for op in events) <= staged.TX_BYTES:
+            self._nodes.commit_ops([*ops, *events])
+        else:  # the events never make a write staged (or refused for want of a plan to stage it with)
+            if size <= staged.TX_BYTES:
+                self._nodes.commit_ops(ops)
+            else:
+                staged.StagedCommit(self._nodes, self._deployments, self.roll_forward).run(
+                    changes, deployment, other_ops)
+            self._append_events(events)
         for change in changes:
             if change.app is None:
                 self._failures.delete(change.app_id)
         for deployment_id in cancel:
             self._deployments.delete_parts(deployment_id)
+
+    def _append_events(self, events: Sequence[Op]) -> None:
+        if not events:
+            return
+        try:
+            self._nodes.commit_ops(events)
+        except StoreError as error:
+            log.warning("could not record %s: %s", ", ".join(op.what for op in events), error)
 
     @translated
     def settle(self, deployment_id: str) -> bool:

@@ -18,8 +18,9 @@ from kazoo.exceptions import NoNodeError
 from kazoo.interfaces import IAsyncResult
 
 from framework.store.codec import encode
+from framework.store.errors import StoreError
 from framework.store.layout import EVENT_PREFIX, sequence_of
-from framework.store.nodes import Nodes, translated
+from framework.store.nodes import Nodes, Op, translated
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,21 @@ class EventStore:
     def __init__(self, nodes: Nodes) -> None:
         self._nodes = nodes
         self._layout = nodes.layout
+
+    def create_ops(self, events: Iterable[dict]) -> list[Op]:
+        """The sequential creates of `events` for another component's transaction (AppStore.commit: a write's
+        own events with it, one request instead of one per event). An event too large for a node is left
+        out and logged: events are best-effort, never a reason to refuse the write they describe."""
+        ops = []
+        for event in events:
+            try:
+                data = encode(event, what="event")
+            except StoreError as error:
+                log.warning("event %s left out: %s", event.get("eventType"), error)
+                continue
+            ops.append(Op("create", self._layout.event_prefix, f"event {event.get('eventType')}", data,
+                          sequence=True))
+        return ops
 
     def append(self, event: dict) -> IAsyncResult:
         """Appends an event without waiting (never blocks a hot path); the future yields the node path."""

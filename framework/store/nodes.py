@@ -76,7 +76,7 @@ def error_for(error: Exception, what: str) -> StoreError:
 @dataclass(frozen=True)
 class Op:
     """One operation of a multi-op request, described for error messages (`what`). kind: create, set,
-    delete or check; `version` -1 means any."""
+    delete or check; `version` -1 means any; a `sequence` create appends a sequence number to the path."""
 
     kind: str
     path: str
@@ -84,6 +84,7 @@ class Op:
     data: bytes = b""
     version: int = -1
     ephemeral: bool = False
+    sequence: bool = False
 
     @property
     def cost(self) -> int:
@@ -180,7 +181,7 @@ class Nodes:
         tx = self.client.transaction()
         for op in ops:
             if op.kind == "create":
-                tx.create(op.path, op.data, ephemeral=op.ephemeral)
+                tx.create(op.path, op.data, ephemeral=op.ephemeral, sequence=op.sequence)
             elif op.kind == "set":
                 tx.set_data(op.path, op.data, version=op.version)
             elif op.kind == "delete":

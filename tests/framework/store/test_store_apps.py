@@ -1,10 +1,11 @@
 """Apps, versions, deployments and groups against a real ZooKeeper."""
 
+import json
 import threading
 
 import pytest
 
-from framework.store import Conflict, NotFound, Store
+from framework.store import AppChange, Conflict, NotFound, Store
 from tests.framework.store.conftest import app_def, version_ts
 
 
@@ -115,3 +116,35 @@ def test_groups_and_deployments(store: Store) -> None:
     store.deployments.delete("d1")
     with pytest.raises(NotFound):
         store.deployments.delete("d1")
+
+
+def _events(store: Store) -> list[dict]:
+    directory = store.nodes.layout.events_dir
+    return [json.loads(store.nodes.client.get(f"{directory}/{name}")[0])
+            for name in sorted(store.nodes.client.get_children(directory))]
+
+
+def test_a_writes_events_are_committed_with_it_or_not_at_all(store: Store) -> None:
+    """api_post_event and group_change_success ride in the write's transaction: a write that loses its
+    compare-and-set records nothing, one that commits records them in order."""
+    posted = [{"eventType": "api_post_event", "n": 1}, {"eventType": "group_change_success", "n": 2}]
+    store.apps.put(app_def("/evented"), expected_version=None)
+    with pytest.raises(Conflict):
+        store.apps.commit([AppChange("/evented", app_def("/evented", version_ts(1)), 7)],
+                          events=store.events.create_ops(posted))
+    assert _events(store) == []
+    store.apps.commit([AppChange("/evented", app_def("/evented", version_ts(1)), 0)],
+                      deployment={"id": "dep-e", "steps": [1]}, events=store.events.create_ops(posted))
+    assert _events(store) == posted
+
+
+def test_events_never_make_a_write_too_big_to_commit(store: Store) -> None:
+    """A definition that fits one transaction alone, with an event carrying it that does not, is written
+    (then its event on its own); an event too large for a node is left out, not a reason to refuse."""
+    padding = "x" * 150_000  # stored twice (the app, its version): 300 kB of 400, then 150 kB more in the event
+    big = {**app_def("/big/one"), "env": {"PADDING": padding}}
+    store.apps.commit([AppChange("/big/one", big, None)],
+                      events=store.events.create_ops([{"eventType": "api_post_event", "app": big}]))
+    assert store.apps.get("/big/one")[0]["env"]["PADDING"] == padding
+    assert [event["eventType"] for event in _events(store)] == ["api_post_event"]
+    assert store.events.create_ops([{"eventType": "huge", "pad": "x" * 2_000_000}]) == []
