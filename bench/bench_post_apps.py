@@ -11,8 +11,9 @@ through the Store first and every mirror is warmed; then each batch of `--batche
 `--clients` concurrent keep-alive clients (bench_scale.posts: 0 instances, the default `portDefinitions:
 [{"port": 0}]`, so each POST assigns a service port). Printed per batch: apps/s, p50/p99 latency, failures,
 the 1-minute load average, the CPU time per POST of each daemon (ZooKeeper, api workers, scheduler,
-mesos-local) and ZooKeeper's requests and packets sent per POST. After the batches the bench checks what
-the writes must keep: every posted app listed by the api and all service ports distinct.
+mesos-local) and of the bench's own clients, and ZooKeeper's requests and packets sent per POST. After the
+batches the bench checks what the writes must keep: every posted app listed by the api and all service ports
+distinct.
 """
 
 from __future__ import annotations
@@ -93,9 +94,11 @@ def cpu_seconds(pid: int) -> float:
 
 
 def cpu_by_role(roles: dict[str, Daemon]) -> dict[str, float]:
-    """CPU seconds used so far by each daemon with its child processes (the api's gunicorn workers)."""
-    return {role: sum(cpu_seconds(pid) for pid in [daemon.pid, *children(daemon.pid)])
-            for role, daemon in roles.items()}
+    """CPU seconds used so far by each daemon with its child processes (the api's gunicorn workers), and by
+    this bench's own clients (they share the machine's two cores with the stack)."""
+    own = os.times()
+    return {**{role: sum(cpu_seconds(pid) for pid in [daemon.pid, *children(daemon.pid)])
+               for role, daemon in roles.items()}, "clients": own.user + own.system}
 
 
 def packets(port: int) -> dict[str, int]:
