@@ -31,6 +31,34 @@ def open_live(page: Page, url: str) -> None:
     expect(page.locator("#live-state")).to_have_attribute("data-state", "live", timeout=10_000)
 
 
+# Makes the page's next live refresh wait for `releaseFetch()` once fetched (`heldFetch` then true), with every
+# live part changed meanwhile so that the refresh has something to replace; `refreshRead` turns true once the
+# refresh has read its answer and done what it does with it (a task after that synchronous step).
+HOLD_NEXT_REFRESH = """() => {
+  const fetchPage = window.fetch, readText = Response.prototype.text;
+  const released = new Promise((resolve) => { window.releaseFetch = resolve; });
+  window.fetch = async (...args) => {
+    window.fetch = fetchPage;
+    const answer = await fetchPage(...args);
+    window.heldFetch = true;
+    await released;
+    return answer;
+  };
+  Response.prototype.text = async function () {
+    Response.prototype.text = readText;
+    const text = await readText.call(this);
+    setTimeout(() => { window.refreshRead = true; }, 0);
+    return text;
+  };
+  for (const part of document.querySelectorAll("[data-live]")) part.append(document.createComment("older"));
+  window.balalaikaRefresh();
+}"""
+
+
+def wait_for_js(page: Page, condition: str) -> None:
+    page.wait_for_function(f"() => Boolean({condition})", timeout=10_000)
+
+
 def row(page: Page, app_id: str):
     return page.locator(f'tr[data-id="{app_id}"]')
 
@@ -98,7 +126,14 @@ def test_dashboard_shows_scales_edits_and_rolls_back_an_app(backend_stack: Backe
         deployment = page.locator("[data-deployment]").filter(has_text="/shop/huge")
         expect(deployment.locator("progress")).to_be_visible()
         shoot(page, tmp_path, "deployments")
+        # a live refresh on its way when the confirmation opens must not swallow the confirmed stop (it replaced
+        # the form the dialog was to submit, and the browser drops a detached form's submit)
+        page.evaluate(HOLD_NEXT_REFRESH)
+        wait_for_js(page, "window.heldFetch")
         deployment.get_by_role("button", name="Stop here").click()
+        expect(page.locator("#confirm")).to_be_visible()
+        page.evaluate("() => window.releaseFetch()")
+        wait_for_js(page, "window.refreshRead")
         page.locator("#confirm-ok").click()
         expect(page.locator(".notice")).to_contain_text("Stopped deployment")
         expect(page.locator("[data-deployment]")).to_have_count(0)

@@ -32,6 +32,9 @@ function startLive() {
       const response = await fetch(location.href, { headers: { Accept: "text/html" }, cache: "no-store" });
       if (!response.ok) return;
       const fresh = liveParts(new DOMParser().parseFromString(await response.text(), "text/html"));
+      // a confirmation opened while this page was on its way holds a form of the current page: replacing it
+      // now would leave the confirmed submit to a detached form, which the browser drops
+      if (dialog && dialog.open) { again = true; return; }
       const focused = document.activeElement && document.activeElement.closest("[data-live]") ? document.activeElement : null;
       const focusKey = focused && (focused.id || focused.getAttribute("href"));
       for (const [name, node] of liveParts(document)) {
