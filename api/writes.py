@@ -104,7 +104,8 @@ class _Attempt:
         if not self.be.service_ports.valid(lease):
             log.info("write of %s: its service ports' lease ended before the commit; retrying", ", ".join(self.targets))
             return None
-        if not self._commit(changes, plan, blockers, _post_events(written) + (self.announce or _nothing)(plan)):
+        events = _post_events(written) + (self.announce(plan) if self.announce else [])
+        if not self._commit(changes, plan, blockers, events):
             return None
         self.target, self.deleted, self.blockers = target, deleted, blockers
         return plan
@@ -203,10 +204,6 @@ def _post_events(apps: list[dict]) -> list[dict]:
         return []
     return [{"eventType": "api_post_event", "timestamp": app["version"], "clientIp": request.remote_addr,
              "uri": request.path, "appDefinition": marathon_view(app)} for app in apps]
-
-
-def _nothing(_plan: dict) -> list[dict]:
-    return []
 
 
 def _wait_visible(be: Backend, target: Mapping[str, dict], deleted: list[str], deployment_id: str | None,

@@ -97,12 +97,11 @@ class AppStore:
         size = sum(op.cost for op in ops)
         if size + sum(op.cost for op in events) <= staged.TX_BYTES:
             self._nodes.commit_ops([*ops, *events])
-        else:  # the events never make a write staged (or refused for want of a plan to stage it with)
-            if size <= staged.TX_BYTES:
-                self._nodes.commit_ops(ops)
-            else:
-                staged.StagedCommit(self._nodes, self._deployments, self.roll_forward).run(
-                    changes, deployment, other_ops)
+        elif size <= staged.TX_BYTES:  # the events never make a write staged (or refused for want of a plan)
+            self._nodes.commit_ops(ops)
+            self._append_events(events)
+        else:
+            staged.StagedCommit(self._nodes, self._deployments, self.roll_forward).run(changes, deployment, other_ops)
             self._append_events(events)
         for change in changes:
             if change.app is None:

@@ -114,16 +114,17 @@ def poll_ready(rlist: Sequence[object], wlist: Sequence[object],
                timeout: float | None) -> tuple[list, list, list]:
     """`select.select`'s answer for sockets (or descriptors) `rlist` and `wlist`, waiting at most `timeout`
     seconds (None: without limit), with one poll(2) and no limit on descriptor numbers."""
-    poller = select.poll()
+    readers, writers = [(obj, _fd(obj)) for obj in rlist], [(obj, _fd(obj)) for obj in wlist]
     wanted: dict[int, int] = {}
-    for objects, mask in ((rlist, select.POLLIN), (wlist, select.POLLOUT)):
-        for obj in objects:
-            wanted[_fd(obj)] = wanted.get(_fd(obj), 0) | mask
+    for pairs, mask in ((readers, select.POLLIN), (writers, select.POLLOUT)):
+        for _obj, fd in pairs:
+            wanted[fd] = wanted.get(fd, 0) | mask
+    poller = select.poll()
     for fd, mask in wanted.items():
         poller.register(fd, mask)
     happened = dict(poller.poll(None if timeout is None else max(timeout, 0) * 1000))
-    return ([obj for obj in rlist if happened.get(_fd(obj), 0) & READABLE],
-            [obj for obj in wlist if happened.get(_fd(obj), 0) & WRITABLE], [])
+    return ([obj for obj, fd in readers if happened.get(fd, 0) & READABLE],
+            [obj for obj, fd in writers if happened.get(fd, 0) & WRITABLE], [])
 
 
 def _fd(obj: object) -> int:
