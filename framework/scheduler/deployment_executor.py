@@ -44,7 +44,7 @@ from framework.scheduler.known_tasks import KnownTasks
 from framework.scheduler.launch_queue import LaunchQueue
 from framework.scheduler.metrics import SchedulerMetrics
 from framework.scheduler.readiness import ReadinessProber, ReadinessResult, readiness_url
-from framework.store import AppChange, AppStore, Conflict, DeploymentStore, NotFound, StoreError
+from framework.store import AppChange, AppStore, Conflict, DeploymentStore, NotFound, PlanNode, StoreError
 from framework.store.staged import SETTLE_AFTER_SECONDS
 from framework.timeutil import parse_ts
 
@@ -111,7 +111,7 @@ class DeploymentExecutor:
                     self._kill(task_id, now)
             if decision.step_done and not decision.plan.get("applying"):
                 # a plan whose writer is still writing its apps moves on once they are written
-                self._finish_step(decision.plan, now)
+                self._finish_step(decision.plan, snapshot.plan_nodes.get(decision.plan["id"]), now)
             elif decision.step_done:
                 continue
             else:
@@ -172,27 +172,32 @@ class DeploymentExecutor:
             with contextlib.suppress(NotFound):
                 self._plans.delete(plan_id)
 
-    def _finish_step(self, plan: Mapping[str, Any], now: float) -> None:
-        """Advances the stored plan by one step with a compare-and-set (the API may cancel it meanwhile)."""
-        found = self._plans.get(plan["id"])
-        if found is None or found[0].get("currentStep") != plan["currentStep"]:
-            return  # cancelled, or advanced already and the mirror has not caught up
-        stored, version = found
-        advanced = advance(stored)
-        for action in current_actions(stored):
+    def _finish_step(self, plan: Mapping[str, Any], node: PlanNode | None, now: float) -> None:
+        """Advances the stored plan by one step, or deletes it after its last, with a compare-and-set over the
+        head's version the mirror read with `plan` (`node`): nothing is read again. A lost compare-and-set
+        means the mirror is behind (our own last advance not read back yet) or the plan was cancelled
+        meanwhile: nothing is announced, and the next tick decides on what the mirror shows then."""
+        if node is None:
+            return
+        advanced = advance(plan)
+        finished = is_finished(advanced)
+        try:
+            if finished:
+                self._plans.delete(plan["id"], version=node.version, split=node.split)
+            else:
+                self._plans.put(advanced, expected_version=node.version)
+        except (Conflict, NotFound) as error:
+            log.debug("deployment %s changed while advancing (%s)", plan["id"], error)
+            return
+        for action in current_actions(plan):
             if action["action"] == STOP:  # Marathon: once a stopped app's last task is gone
                 self._record_event(task_events.app_terminated(action["app"]), now)
-        self._record_event(plan_events.deployment_step_success(stored), now)
-        if is_finished(advanced):
-            self._close(plan["id"], delete=True)
-            self._record_event(plan_events.deployment_success(stored), now)
+        self._record_event(plan_events.deployment_step_success(plan), now)
+        if finished:
+            self._close(plan["id"], delete=False)
+            self._record_event(plan_events.deployment_success(plan), now)
             log.info("deployment %s finished", plan["id"])
             self._metrics.deployment_finished()
-            return
-        try:
-            self._plans.put(advanced, expected_version=version)
-        except (Conflict, NotFound) as error:
-            log.info("deployment %s changed while advancing (%s)", plan["id"], error)
 
     def _fail(self, decision: PlanDecision, now: float) -> None:
         plan, reason = decision.plan, decision.failure

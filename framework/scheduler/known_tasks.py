@@ -51,6 +51,8 @@ class KnownTasks:
         self._unwritten: dict[str, list[dict]] = {}  # task id -> statuses to acknowledge once it is written
         self._writing: dict[str, Any] = {}  # task id -> future of its record's write, possibly still in flight
         self._acks: list[dict] = []  # statuses to acknowledge at the next flush (their record is deleted)
+        self._changes = 0  # numbers each change of a task, for `revision_of`
+        self._revisions: dict[str, int] = {}  # app id -> the number of its tasks' latest change
 
     def __contains__(self, task_id: object) -> bool:
         return task_id in self._records
@@ -79,12 +81,21 @@ class KnownTasks:
     def app_ids(self) -> set[str]:
         return set(self._views_by_app)
 
+    def revision_of(self, app_id: str) -> int:
+        """Changes whenever a task of the app is remembered or ends; 0 exactly while the app has none."""
+        return self._revisions.get(app_id, 0)
+
+    def _changed(self, app_id: str) -> None:
+        self._changes += 1
+        self._revisions[app_id] = self._changes
+
     def remember(self, record: dict) -> None:
         """Takes a record as it is stored already (a predecessor's, at the start of leadership)."""
         view = records.decision_view(record)
         self._records[record["id"]] = record
         self._views[record["id"]] = view
         self._views_by_app.setdefault(record["appId"], {})[record["id"]] = view
+        self._changed(record["appId"])
 
     def update(self, record: dict, ack: mesos.StatusUpdate | None = None) -> None:
         """Takes a changed record and marks it for writing at the next `flush`: one batch of transactions
@@ -124,8 +135,11 @@ class KnownTasks:
         self._views.pop(task_id, None)
         of_app = self._views_by_app.get(record["appId"], {})
         of_app.pop(task_id, None)
-        if not of_app:
+        if of_app:
+            self._changed(record["appId"])
+        else:  # 0 again: "no tasks", as before its first
             self._views_by_app.pop(record["appId"], None)
+            self._revisions.pop(record["appId"], None)
         self._settle([task_id])
         self._store.delete(record["appId"], task_id)
         self._acks += self._unwritten.pop(task_id, [])

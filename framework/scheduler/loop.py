@@ -41,6 +41,7 @@ from framework.scheduler.launching import agent_attributes, placements, plan_lau
 from framework.scheduler.metrics import SchedulerMetrics
 from framework.scheduler.readiness import ReadinessProber, ReadinessResult
 from framework.scheduler.reconciliation import Reconciliation
+from framework.scheduler.settled import SettledApps
 from framework.store import Store
 from framework.timeutil import format_ts
 
@@ -119,6 +120,7 @@ class Scheduler:
         self.health_checks = WatchedHealthChecks()
         self.failures = TaskFailures(store.failures)
         self.tasks = KnownTasks(store.tasks)
+        self.settled = SettledApps()  # apps a full tick need not converge again
         self.launches = LaunchQueue(store.queue)
         self.killer = TaskKiller(self.tasks, lambda: self.mirror.snapshot().apps, self.event_log.record,
                                  lambda task_id: self.connection.kill(task_id), config.kill_retry)
@@ -405,6 +407,7 @@ class Scheduler:
         for app_id in gone - set(steps):
             self._stop_orphans(app_id, now)
         if full:
+            self.settled.keep_only(snapshot.apps)
             self._run_timers(snapshot, now)
         self._update_offer_interest()
         self.launches.publish(snapshot.apps, now)
@@ -425,8 +428,12 @@ class Scheduler:
 
     def _converge(self, app: Mapping[str, Any], now: float) -> None:
         app_id = app["id"]
-        actions = reconcile_instances(app, self.tasks.views_of(app_id), now=now,
-                                      pending=self.launches.counts.get(app_id, 0))
+        revision, queued = self.tasks.revision_of(app_id), self.launches.counts.get(app_id, 0)
+        if self.settled.unchanged(app, revision, queued):
+            return
+        views = self.tasks.views_of(app_id)
+        actions = reconcile_instances(app, views, now=now, pending=queued)
+        self.settled.note(app, revision, queued, actions, views)
         count = self.launches.adjust(app_id, launch=actions.launch, unqueue=actions.unqueue)
         if actions.launch or actions.unqueue:
             log.info("app %s: %d launches queued (%+d)", app_id, count, actions.launch - actions.unqueue)

@@ -18,7 +18,7 @@ from framework.store.groups import GroupStore
 from framework.store.layout import DEFAULT_ROOT, Layout, decode_id, encode_id
 from framework.store.leadership import Leadership, current_leader
 from framework.store.messages import DEFAULT_EVENTS_KEPT, EventStore, FailureStore, QueueStore, RequestStore
-from framework.store.mirror import Change, Mirror, Snapshot
+from framework.store.mirror import Change, Mirror, PlanNode, Snapshot
 from framework.store.nodes import Nodes, wait_all
 from framework.store.store import Store
 from framework.store.tasks import TaskStore
@@ -42,6 +42,7 @@ __all__ = [
     "Mirror",
     "Nodes",
     "NotFound",
+    "PlanNode",
     "QueueStore",
     "RequestStore",
     "Snapshot",

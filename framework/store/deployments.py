@@ -97,12 +97,17 @@ class DeploymentStore:
         return [part for part, _ in self._nodes.get_many([f"{directory}/{n}" for n in names]).values()]
 
     @translated
-    def delete(self, deployment_id: str) -> None:
-        """Deletes the head, then the parts. Raises NotFound if there is no such deployment (the api answers
-        404)."""
-        if not self._nodes.delete_quietly(self._layout.deployment(deployment_id)):
-            raise NotFound(f"deployment {deployment_id}: does not exist")
-        self.delete_parts(deployment_id)
+    def delete(self, deployment_id: str, *, version: int = -1, split: bool = True) -> None:
+        """Deletes the head (only at znode `version` when one is given), then the parts: `split` False says
+        there are none (a plan stored whole), which spares listing them. Raises NotFound if there is no such
+        deployment (the api answers 404), Conflict if its head is no longer at `version`."""
+        client = self._nodes.client
+        try:
+            client.retry(client.delete, self._layout.deployment(deployment_id), version=version)
+        except (NoNodeError, BadVersionError) as error:
+            raise error_for(error, f"deployment {deployment_id}") from error
+        if split:
+            self.delete_parts(deployment_id)
 
     @translated
     def delete_parts(self, deployment_id: str) -> None:

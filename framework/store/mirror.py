@@ -17,25 +17,28 @@ of the app is applied (see `snapshot`). When the connection drops the server for
 reconnecting (same or new session) the mirror arms them again, reloads everything and reports only what
 differs.
 
-Events are read only while somebody subscribes to them (an api worker with open /v2/events streams): they
-are Marathon's event bus, not state, and reading each of them on every api worker was a third of the
-ZooKeeper requests of a write (the write's api_post_event and group_change_success, the leader's deployment
-events). Without subscribers the mirror only notes how far the events go, so that a stream sees the events
-created after it opened and, across a reconnection, those created while the connection was down.
+Events are watched and read only while somebody subscribes to them (an api worker with open /v2/events
+streams): they are Marathon's event bus, not state. Reading each of them on every api worker was a third of
+the ZooKeeper requests of a write (the write's api_post_event and group_change_success, the leader's
+deployment events), and being notified of them, even unread, five of the eight notifications a write cost
+each api worker. The first subscriber arms the watch and lists the events to know where "from now on"
+starts; the last one removes the watch from the server. A subscriber also gets, across a reconnection, the
+events created while the connection was down.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from kazoo.client import KazooClient
-from kazoo.exceptions import ConnectionLoss, KazooException, NoNodeError, SessionExpiredError
+from kazoo.exceptions import ConnectionLoss, KazooException, NoNodeError, NoWatcherError, SessionExpiredError
 from kazoo.interfaces import IAsyncResult
 from kazoo.protocol.serialization import GetChildren, GetData
 from kazoo.protocol.states import EventType, KazooState, WatchedEvent
@@ -47,7 +50,7 @@ from framework.store.deployments import APPLYING, STAGING
 from framework.store.errors import StoreError
 from framework.store.layout import DEFAULT_ROOT, EVENT_PREFIX, Layout, decode_id, sequence_of
 from framework.store.store import Store
-from framework.store.watches import add_recursive_watch, forget_recursive_watch
+from framework.store.watches import add_recursive_watch, forget_recursive_watch, remove_recursive_watch
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,11 @@ def _raise_unless_gone(error: KazooException) -> None:
 
 def _armed(result: IAsyncResult) -> None:
     result.get()  # raises if ZooKeeper refused the watch (logged by _complete)
+
+
+def _unarmed(result: IAsyncResult) -> None:
+    with contextlib.suppress(NoWatcherError):  # a reconnection dropped it already
+        result.get()
 
 
 def _with_applying(apps: Mapping[str, dict], plans: Mapping[str, dict]) -> dict[str, dict]:
@@ -103,6 +111,14 @@ class Change:
     app_id: str | None = None
 
 
+class PlanNode(NamedTuple):
+    """How a plan the mirror shows is stored: its head's znode version when read (the leader's compare-and-set
+    over what it saw) and whether it has parts to delete after it."""
+
+    version: int
+    split: bool
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """A consistent, immutable view; the dicts inside are shared with the mirror: never mutate them."""
@@ -117,6 +133,7 @@ class Snapshot:
     revision: int
     # app id -> its last task failure in Marathon's lastTaskFailure shape (framework.scheduler.records)
     failures: Mapping[str, dict]
+    plan_nodes: Mapping[str, PlanNode]  # deployment id -> how it is stored
 
 
 class Mirror:
@@ -124,14 +141,16 @@ class Mirror:
     framework-id, and a feed of the events created while subscribed.
 
     `tasks=False` / `events=False` leave those directories out (no reads, no watches; the snapshot's
-    `tasks` stays empty and no events are delivered): the leading scheduler keeps its tasks in memory and
-    writes them and the events itself, and re-reading every node it wrote doubled its ZooKeeper traffic.
+    `tasks` stays empty and no events are delivered, even to subscribers): the leading scheduler keeps its
+    tasks in memory and writes them and the events itself, and re-reading every node it wrote doubled its
+    ZooKeeper traffic.
     """
 
     def __init__(self, client: KazooClient, root: str = DEFAULT_ROOT, *,
                  tasks: bool = True, events: bool = True) -> None:
         self.client = client
-        self._dirs = (*_FLAT, *(["tasks"] if tasks else []), *(["events"] if events else []))
+        self._dirs = (*_FLAT, *(["tasks"] if tasks else []))
+        self._events = events
         self.layout = Layout(root)
         self._prefix = self.layout.root.rstrip("/") + "/"
         self._lock = threading.Lock()
@@ -153,7 +172,8 @@ class Mirror:
         self._started = False
         self._stopped = False
         self._resync_needed = False
-        self._heads: dict[str, dict] = {}  # plan id -> newest head of a split plan
+        self._heads: dict[str, tuple[dict, int]] = {}  # plan id -> newest head of a split plan, its version
+        self._plan_nodes: dict[str, PlanNode] = {}  # plan id -> how the plan shown is stored
         self._plans_pending: set[str] = set()  # new plans listed and not yet read
         self._published: Snapshot | None = None
         self._parts: dict[str, list[dict]] = {}  # plan id -> its parts, once all are read
@@ -176,7 +196,7 @@ class Mirror:
         closes; their notifications are dropped)."""
         self._stopped = True
         self.client.remove_listener(self._on_state)
-        for name in self._watched:
+        for name in (*self._watched, "events"):
             forget_recursive_watch(self.client, self._prefix + name, self._on_watch)
         self._subscribers.clear()
         self._event_subscribers.clear()
@@ -208,6 +228,7 @@ class Mirror:
                     framework_id=self._singles["framework-id"],
                     revision=self._revision,
                     failures=MappingProxyType(dict(self._flat["failures"])),
+                    plan_nodes=MappingProxyType(dict(self._plan_nodes)),
                 )
             self._published = self._snapshot
             return self._snapshot
@@ -218,11 +239,28 @@ class Mirror:
         self._subscribers.append(callback)
         return lambda: self._subscribers.remove(callback)
 
-    def subscribe_events(self, callback: Callable[[int, dict], None]) -> Callable[[], None]:
+    def subscribe_events(self, callback: Callable[[int, dict], None], timeout: float = 5.0) -> Callable[[], None]:
         """Calls `callback(seq, event)` for each event created from now on, in order, on kazoo's completion
-        thread. Returns a function that unsubscribes."""
-        self._event_subscribers.append(callback)
-        return lambda: self._event_subscribers.remove(callback)
+        thread. Returns a function that unsubscribes. The first subscriber waits until the events are watched
+        and the newest one is known, for up to `timeout` seconds (without ZooKeeper, the reload that follows
+        the reconnection does it)."""
+        with self._lock:
+            first = not self._event_subscribers
+            self._event_subscribers.append(callback)
+        if first and self._events and self._started and not self._stopped:
+            listed = threading.Event()
+            self._events_unlisted = set()
+            self._issue(add_recursive_watch(self.client, self._events_dir, self._on_watch), _armed)
+            self._send(GetChildren(self._path("events"), None), self._got_event_names_anew, listed)
+            listed.wait(timeout)
+        return functools.partial(self._unsubscribe_events, callback)
+
+    def _unsubscribe_events(self, callback: Callable[[int, dict], None]) -> None:
+        with self._lock:
+            self._event_subscribers.remove(callback)
+            last = not self._event_subscribers
+        if last and self._events and self._started and not self._stopped:
+            self._issue(remove_recursive_watch(self.client, self._events_dir, self._on_watch), _unarmed)
 
     # ---- issuing reads ------------------------------------------------------------------------------
 
@@ -262,12 +300,19 @@ class Mirror:
     def _watched(self) -> tuple[str, ...]:
         return (*self._dirs, *_SINGLES)
 
+    @property
+    def _events_dir(self) -> str:
+        return self._prefix + "events"
+
     def _load(self) -> None:
-        """Arms the watches, then reads everything (a change in between is both notified and read)."""
-        if "events" in self._dirs:
-            self._events_unlisted = set()
+        """Arms the watches, then reads everything (a change in between is both notified and read); events
+        only for subscribers."""
         for name in self._watched:
             self._issue(add_recursive_watch(self.client, self._prefix + name, self._on_watch), _armed)
+        if self._events and self._event_subscribers:
+            self._events_unlisted = set()
+            self._issue(add_recursive_watch(self.client, self._events_dir, self._on_watch), _armed)
+            self._fetch_children("events")
         for name in self._dirs:
             self._fetch_children(name)
         for name in _SINGLES:
@@ -339,26 +384,36 @@ class Mirror:
 
     def _got_data(self, dirname: str, name: str, result: IAsyncResult) -> None:
         try:
-            value = decode(result.get()[0])
+            data, stat = result.get()
+            value, version = decode(data), stat.version
         except NoNodeError:
-            value = None
-        self._apply_data(dirname, name, value)
+            value, version = None, -1
+        self._apply_data(dirname, name, value, version)
 
-    def _apply_data(self, dirname: str, name: str, value: Any) -> None:
-        """A node of a flat directory read (None: absent)."""
+    def _apply_data(self, dirname: str, name: str, value: Any, version: int = -1) -> None:
+        """A node of a flat directory read (None: absent) at znode `version`."""
         if dirname == "deployments":
-            self._got_plan_head(name, value)
+            self._got_plan_head(name, value, version)
             return
         self._set_entry(dirname, _FLAT[dirname][1](name), value)
 
-    def _set_entry(self, dirname: str, entry_id: str, value: Any) -> None:
+    def _set_entry(self, dirname: str, entry_id: str, value: Any, plan_node: PlanNode | None = None) -> None:
+        """`plan_node`: how a plan (dirname deployments) is stored, None when it is gone."""
         kind, entries = _FLAT[dirname][0], self._flat[dirname]
         with self._lock:
             thawed = dirname == "deployments" and entry_id in self._plans_pending
             if thawed:  # the snapshot held for this plan moves on (it may show changes made meanwhile)
                 self._plans_pending.discard(entry_id)
                 self._snapshot = None
+            renumbered = dirname == "deployments" and self._plan_nodes.get(entry_id) != plan_node
+            if renumbered:
+                if plan_node is None:
+                    self._plan_nodes.pop(entry_id, None)
+                else:
+                    self._plan_nodes[entry_id] = plan_node
             if entries.get(entry_id) == value and not thawed:
+                if renumbered:  # a head rewritten unchanged: its new version is what a compare-and-set needs
+                    self._bump()
                 return
             if value is None:
                 entries.pop(entry_id, None)
@@ -367,20 +422,21 @@ class Mirror:
             self._bump()
         self._changed([Change(kind, entry_id, value is None)])
 
-    def _got_plan_head(self, plan_id: str, head: dict | None) -> None:
-        """A plan's head: staged ones stay hidden; a split plan is shown once its parts are read (they are
-        immutable, so they are read once per plan and joined with every later head)."""
+    def _got_plan_head(self, plan_id: str, head: dict | None, version: int) -> None:
+        """A plan's head (at znode `version`): staged ones stay hidden; a split plan is shown once its parts
+        are read (they are immutable, so they are read once per plan and joined with every later head)."""
         if head is None or head.get(STAGING):
             self._heads.pop(plan_id, None)
             self._parts.pop(plan_id, None)
             self._set_entry("deployments", plan_id, None)
             return
         if not planparts.is_split(head):
-            self._set_entry("deployments", plan_id, head)
+            self._set_entry("deployments", plan_id, head, PlanNode(version, split=False))
             return
-        self._heads[plan_id] = head
+        self._heads[plan_id] = (head, version)
         if plan_id in self._parts:
-            self._set_entry("deployments", plan_id, planparts.join(head, self._parts[plan_id]))
+            self._set_entry("deployments", plan_id, planparts.join(head, self._parts[plan_id]),
+                            PlanNode(version, split=True))
             return
         self._issue(self.client.get_children_async(self.layout.plan_parts(plan_id)), self._got_part_names, plan_id)
 
@@ -397,11 +453,11 @@ class Mirror:
             collected.append(decode(result.get()[0]))
         except NoNodeError:
             return  # the plan is being deleted; its head's deletion follows
-        head = self._heads.get(plan_id)
+        head, version = self._heads.get(plan_id, (None, -1))
         if len(collected) < count or head is None or len(collected) != head["parts"]:
             return
         self._parts[plan_id] = list(collected)
-        self._set_entry("deployments", plan_id, planparts.join(head, collected))
+        self._set_entry("deployments", plan_id, planparts.join(head, collected), PlanNode(version, split=True))
 
     def _got_task_dirs(self, names: set[str]) -> None:
         """The task directories listed by a (re)load: the tasks of apps no longer listed are gone; every
@@ -518,6 +574,14 @@ class Mirror:
                 self._pass_event(seq)
         if fresh:
             self._event_requested = fresh[-1]
+
+    def _got_event_names_anew(self, listed: threading.Event, result: IAsyncResult) -> None:
+        """The listing made for a first subscriber: what is listed is past; what is created after, theirs."""
+        try:
+            self._event_requested = -1
+            self._got_event_names(self._names(result))
+        finally:
+            listed.set()
 
     def _event_created(self, name: str) -> None:
         """A new event: read it, or, while the listing of a (re)load is on its way, with the listed ones."""

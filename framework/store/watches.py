@@ -31,6 +31,10 @@ from kazoo.protocol.states import EVENT_TYPE_MAP, WatchedEvent
 
 ADD_WATCH = 106
 PERSISTENT_RECURSIVE = 1
+REMOVE_WATCHES = 18
+# ZooKeeper 3.8 refuses the persistent kinds in removeWatches ("Invalid integer value for conversion to
+# WatcherType"); ANY removes every watch of the session on exactly that path, a persistent recursive one too.
+ANY_WATCHER = 3
 _INT = struct.Struct("!i")
 
 Watcher = Callable[[WatchedEvent], None]
@@ -46,6 +50,18 @@ class _AddWatch(NamedTuple):
 
     def deserialize(self, buffer: bytes, offset: int) -> bool:
         return True  # the answer carries only an error code, already checked by kazoo
+
+
+class _RemoveWatches(NamedTuple):
+    path: str
+    watcher_type: int
+    type: int = REMOVE_WATCHES
+
+    def serialize(self) -> bytes:
+        return write_string(self.path) + _INT.pack(self.watcher_type)
+
+    def deserialize(self, buffer: bytes, offset: int) -> bool:
+        return True  # as _AddWatch's
 
 
 class _Registry:
@@ -111,6 +127,17 @@ def add_recursive_watch(client: KazooClient, path: str, watcher: Watcher) -> IAs
     _registry(client).add(wire, watcher)
     result = client.handler.async_result()
     client._call(_AddWatch(wire, PERSISTENT_RECURSIVE), result)
+    return result
+
+
+def remove_recursive_watch(client: KazooClient, path: str, watcher: Watcher) -> IAsyncResult:
+    """Stops calling `watcher` for `path` and asks the server to stop notifying this session of changes at
+    `path` and below (it drops every watch of the session on `path` itself: keep other watches off it). The
+    result fails with NoWatcherError when the server had none (a reconnection dropped it already)."""
+    wire = (client.chroot or "") + path
+    _registry(client).remove(wire, watcher)
+    result = client.handler.async_result()
+    client._call(_RemoveWatches(wire, ANY_WATCHER), result)
     return result
 
 

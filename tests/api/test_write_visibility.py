@@ -20,7 +20,7 @@ class FrozenBackend:
 
     def __init__(self, deployments: dict, plan_stored: bool) -> None:
         self.view = Snapshot(apps={"/a": APP}, groups={}, tasks={}, deployments=deployments, queue={},
-                             leader=None, framework_id=None, revision=1, failures={})
+                             leader=None, framework_id=None, revision=1, failures={}, plan_nodes={})
         self.waited = 0.0
         self.store = SimpleNamespace(deployments=SimpleNamespace(exists=lambda _id: plan_stored))
 

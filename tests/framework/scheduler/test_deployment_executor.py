@@ -21,7 +21,7 @@ from framework.scheduler import records
 from framework.scheduler.deployment_executor import HOLD_SECONDS, DeploymentExecutor
 from framework.scheduler.known_tasks import KnownTasks
 from framework.scheduler.launch_queue import LaunchQueue
-from framework.store import AppChange, Conflict, NotFound, Store
+from framework.store import AppChange, Conflict, NotFound, PlanNode, Store
 from framework.timeutil import format_ts
 
 NOW = 1_795_000_000.0
@@ -33,25 +33,31 @@ CHECK = {"protocol": "MESOS_HTTP", "path": "/", "portIndex": 0, "gracePeriodSeco
 class Snapshot:
     apps: dict = field(default_factory=dict)
     deployments: dict = field(default_factory=dict)
+    plan_nodes: dict = field(default_factory=dict)
 
 
 class PlanStore:
-    """The DeploymentStore methods the executor uses, in memory (versions count the writes)."""
+    """The DeploymentStore methods the executor uses, in memory (versions count the writes; a compare-and-set
+    over another version raises Conflict, as ZooKeeper's)."""
 
     def __init__(self) -> None:
         self.stored: dict[str, tuple[dict, int]] = {}
 
-    def get(self, plan_id: str) -> tuple[dict, int] | None:
-        return self.stored.get(plan_id)
-
     def put(self, plan: dict, expected_version: int | None = None) -> int:
-        version = self.stored[plan["id"]][1] + 1 if plan["id"] in self.stored else 0
+        current = self.stored.get(plan["id"])
+        if expected_version is not None and (current is None or current[1] != expected_version):
+            raise Conflict(plan["id"]) if current else NotFound(plan["id"])
+        version = current[1] + 1 if current else 0
         self.stored[plan["id"]] = (plan, version)
         return version
 
-    def delete(self, plan_id: str) -> None:
-        if self.stored.pop(plan_id, None) is None:
+    def delete(self, plan_id: str, *, version: int = -1, split: bool = True) -> None:
+        current = self.stored.get(plan_id)
+        if current is None:
             raise NotFound(plan_id)
+        if version != -1 and current[1] != version:
+            raise Conflict(plan_id)
+        del self.stored[plan_id]
 
 
 class AppStore:
@@ -115,7 +121,9 @@ class Harness:
         self.tasks.remember(records.killing(self.tasks.get(task_id), now=now))
 
     def snapshot(self, apps: dict) -> Snapshot:
-        return Snapshot(apps, {plan_id: plan for plan_id, (plan, _) in self.plans.stored.items()})
+        """What the mirror shows once it has read every plan as stored."""
+        return Snapshot(apps, {plan_id: plan for plan_id, (plan, _) in self.plans.stored.items()},
+                        {plan_id: PlanNode(version, False) for plan_id, (_, version) in self.plans.stored.items()})
 
     def event_types(self) -> list[str]:
         return [event["eventType"] for event in self.events]
@@ -162,6 +170,19 @@ def test_a_new_app_is_started_scaled_and_its_plan_finished() -> None:
     assert h.executor.advance(h.snapshot({"/web": web}), NOW + 3) == set()
 
 
+def test_a_mirror_behind_the_leaders_own_advance_neither_repeats_nor_skips_a_step() -> None:
+    h = Harness()
+    web = app()
+    h.plans.put(make_plan({}, {"/web": web}, deployment_id="p1", now=NOW))
+    behind = h.snapshot({"/web": web})  # step 1 of 2 (StartApplication), done at once
+
+    h.executor.advance(behind, NOW)
+    assert h.plans.stored["p1"][0]["currentStep"] == 2 and h.event_types().count("deployment_step_success") == 1
+    h.executor.advance(behind, NOW + 0.05)  # the mirror has not read the advance back yet
+    assert h.plans.stored["p1"][0]["currentStep"] == 2 and h.event_types().count("deployment_step_success") == 1
+    assert "deployment_success" not in h.event_types()
+
+
 def test_a_cancelled_plan_is_reported_and_its_apps_held_for_a_while() -> None:
     h = Harness()
     before, after = app(), app(cmd="serve v2", version=format_ts(NOW))
@@ -205,7 +226,7 @@ def test_a_rollback_is_one_zookeeper_transaction(kazoo_client: KazooClient) -> N
     before, after, api, plan = failing_two_app_deployment()
     store.apps.put(before, expected_version=None)
     store.apps.commit([AppChange("/web", after, 0), AppChange("/api", api, None)], deployment=plan)
-    snapshot = Snapshot({"/web": after, "/api": api}, {"p1": plan})
+    snapshot = Snapshot({"/web": after, "/api": api}, {"p1": plan}, {"p1": PlanNode(0, False)})
 
     store.deployments.delete("p1")  # cancelled, but the mirror still shows it: nothing at all is written
     h.executor.advance(snapshot, NOW + 61)

@@ -40,3 +40,19 @@ def test_views_of_follow_remember_update_and_end() -> None:
     assert known.views_of("/b") == [] and known.app_ids() == {"/a"}
     assert set(known.views_by_app()) == {"/a"} and len(known.views_by_app()["/a"]) == 3
     assert store.deleted == [("/b", "b.0")]
+
+
+def test_an_apps_revision_changes_with_each_of_its_tasks_changes_and_is_0_without_tasks() -> None:
+    known = KnownTasks(_Deletes())
+    assert known.revision_of("/a") == 0
+    known.remember(_record("/a", 0))
+    known.remember(_record("/b", 0))
+    first = known.revision_of("/a")
+    known.remember(_record("/a", 1))
+    second = known.revision_of("/a")
+    known.update(records.apply_status(known.get("a.0"), {"state": "TASK_RUNNING", "timestamp": NOW}, now=NOW))
+    third = known.revision_of("/a")
+    known.end("a.0")
+    assert len({0, first, second, third, known.revision_of("/a")}) == 5
+    known.end("a.1")
+    assert known.revision_of("/a") == 0 and known.revision_of("/b") != 0

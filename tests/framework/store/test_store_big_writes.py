@@ -83,6 +83,20 @@ def test_a_big_plan_advanced_by_compare_and_set_keeps_its_parts(store: Store) ->
         store.deployments.put({**stored, "currentStep": 2}, expected_version=version)
 
 
+def test_a_big_plan_finished_over_the_mirrors_version_leaves_no_parts(store: Store, clients,
+                                                                     kazoo_client) -> None:
+    mirror = Mirror(clients(), ROOT)
+    mirror.start()
+    create_all(store, group_apps(1200))
+    wait_for(lambda: "applying" not in mirror.snapshot().deployments.get("plan-1", {"applying": True}), 10,
+             "the mirror to show the plan with its apps written")
+    node = mirror.snapshot().plan_nodes["plan-1"]
+    assert node.split
+    store.deployments.delete("plan-1", version=node.version, split=node.split)
+    assert not kazoo_client.exists(store.nodes.layout.plan_parts("plan-1")) and store.deployments.all() == {}
+    mirror.stop()
+
+
 def test_a_reader_sees_none_or_all_of_the_group_with_its_plan(store: Store, clients,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(staged, "TX_BYTES", 16 * 1024)  # many small batches: many moments to observe

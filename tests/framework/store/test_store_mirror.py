@@ -2,7 +2,10 @@
 
 import threading
 
-from framework.store import Change, Mirror, Store, wait_all
+import pytest
+from kazoo.protocol.serialization import Watch
+
+from framework.store import Change, Conflict, Mirror, PlanNode, Store, wait_all
 from tests.framework.store.conftest import ROOT, app_def, expire_session, task_rec, version_ts
 from tests.waiting import wait_for
 
@@ -67,15 +70,16 @@ def test_two_mirrors_on_two_clients_see_every_write_within_a_second(store: Store
 
 def test_event_stream(store: Store, clients) -> None:
     """A subscriber gets the events created after it subscribed, each once and in order; without a
-    subscriber the mirror reads no event at all."""
+    subscriber the mirror is not even notified of events, let alone reads them."""
     wait_all([store.events.append({"eventType": "old", "n": n}) for n in range(3)])
     client = clients()
     mirror = Mirror(client, ROOT)
     mirror.start(timeout=10)
-    calls = _counting_calls(client)
+    calls, notified = _counting_calls(client), _counting_notifications(client)
     wait_all([store.events.append({"eventType": "unheard", "n": n}) for n in range(3)])
     store.apps.put(app_def("/after/unheard"), expected_version=None)
     wait_for(lambda: "/after/unheard" in mirror.snapshot().apps, 2, "the app written after the events")
+    assert not [path for path in notified if "/events" in path]
     received: list[int] = []
     done = threading.Event()
 
@@ -88,12 +92,17 @@ def test_event_stream(store: Store, clients) -> None:
     wait_all([store.events.append({"eventType": "new", "n": n}) for n in range(3, 10)])
     assert done.wait(5)
     assert received == list(range(3, 10))  # each exactly once, in order
-    assert sum("/events/" in call for call in calls) == 7  # the unheard ones were not read
+    assert sum(call.startswith("GetData") and "/events/" in call for call in calls) == 7  # not the unheard ones
     unsubscribe()
+    notified.clear()
     wait_all([store.events.append({"eventType": "unheard", "n": 10})])
     store.apps.put(app_def("/after/unsubscribed"), expected_version=None)
     wait_for(lambda: "/after/unsubscribed" in mirror.snapshot().apps, 2, "the app written after the event")
-    assert sum("/events/" in call for call in calls) == 7 and received[-1] == 9
+    assert not [path for path in notified if "/events" in path] and received[-1] == 9
+    mirror.subscribe_events(on_event)  # watched again from now on
+    wait_all([store.events.append({"eventType": "new", "n": 11})])
+    wait_for(lambda: received[-1] == 11, 2, "the event after subscribing again")
+    assert received[-2:] == [9, 11]
     mirror.stop()
 
 
@@ -179,6 +188,20 @@ def _counting_calls(client) -> list[str]:
     return calls
 
 
+def _counting_notifications(client) -> list[str]:
+    """The paths of the watch notifications the client receives from now on."""
+    paths: list[str] = []
+    connection = client._connection
+    original = connection._read_watch_event
+
+    def read(buffer, offset):
+        paths.append(Watch.deserialize(buffer, offset)[0].path)
+        return original(buffer, offset)
+
+    connection._read_watch_event = read
+    return paths
+
+
 def test_a_change_reads_that_node_and_never_lists_its_directory(store: Store, clients) -> None:
     """With persistent recursive watches a new app costs a mirror one read, whatever the number of apps; a
     children watch made it list every app again (O(apps) per write)."""
@@ -186,11 +209,11 @@ def test_a_change_reads_that_node_and_never_lists_its_directory(store: Store, cl
     client = clients()
     mirror = Mirror(client, ROOT)
     mirror.start(timeout=10)
+    events: list[dict] = []
+    mirror.subscribe_events(lambda seq, event: events.append(event))
     calls = _counting_calls(client)
     store.apps.put(app_def("/one/more"), expected_version=None)
     store.deployments.put({"id": "dep-b", "affectedApps": ["/one/more"]})
-    events: list[dict] = []
-    mirror.subscribe_events(lambda seq, event: events.append(event))
     wait_all([store.events.append({"eventType": "e"})])
     wait_for(lambda: "/one/more" in mirror.snapshot().apps and "dep-b" in mirror.snapshot().deployments
              and events, 2, "the new app, plan and event")
@@ -229,6 +252,23 @@ def test_plans_queue_failures_groups_and_single_nodes_created_after_the_load(sto
     wait_for(all_seen, 2, "every kind of node")
     store.nodes.client.delete(store.nodes.layout.leader_info)
     wait_for(lambda: mirror.snapshot().leader is None, 2, "the leader gone")
+    mirror.stop()
+
+
+def test_a_plans_head_version_is_shown_for_the_leaders_compare_and_set(store: Store, clients) -> None:
+    """The leader advances and deletes plans over the version its mirror read: a head rewritten with the same
+    content is a new version all the same, and a compare-and-set over the old one is refused."""
+    mirror = Mirror(clients(), ROOT)
+    mirror.start(timeout=10)
+    plan = {"id": "dep-v", "affectedApps": ["/x"], "currentStep": 1}
+    store.deployments.put(plan)
+    wait_for(lambda: mirror.snapshot().plan_nodes.get("dep-v") == PlanNode(0, False), 2, "the plan's version")
+    store.deployments.put(plan, expected_version=0)
+    wait_for(lambda: mirror.snapshot().plan_nodes["dep-v"] == PlanNode(1, False), 2, "the rewritten head's version")
+    with pytest.raises(Conflict):
+        store.deployments.delete("dep-v", version=0, split=False)
+    store.deployments.delete("dep-v", version=mirror.snapshot().plan_nodes["dep-v"].version, split=False)
+    wait_for(lambda: "dep-v" not in mirror.snapshot().plan_nodes, 2, "the plan gone")
     mirror.stop()
 
 
