@@ -17,8 +17,10 @@ from framework.model.paths import parent, segments
 def root_group(apps: Mapping[str, Mapping[str, Any]], *, version: str | None) -> dict:
     """The group tree holding ``apps`` (app id -> normalized app), every group stamped ``version``."""
     children: dict[str, set[str]] = {}
-    for app_id in apps:
+    members: dict[str, list[str]] = {}  # group id -> its apps' ids, sorted
+    for app_id in sorted(apps):
         parts = segments(app_id)
+        members.setdefault("/" + "/".join(parts[:-1]), []).append(app_id)
         for depth in range(1, len(parts)):
             group_id = "/" + "/".join(parts[:depth])
             children.setdefault(parent(group_id), set()).add(group_id)
@@ -26,7 +28,7 @@ def root_group(apps: Mapping[str, Mapping[str, Any]], *, version: str | None) ->
     def group(group_id: str) -> dict:
         return {
             "id": group_id,
-            "apps": [marathon_view(dict(apps[app_id])) for app_id in sorted(apps) if parent(app_id) == group_id],
+            "apps": [marathon_view(dict(apps[app_id])) for app_id in members.get(group_id, ())],
             "groups": [group(child) for child in sorted(children.get(group_id, ()))],
             "pods": [],
             "dependencies": [],

@@ -402,7 +402,7 @@ class Scheduler:
         for app_id in (snapshot.apps if full else changed):
             if app_id not in steps and (app := snapshot.apps.get(app_id)) is not None:
                 self._converge(app, now)
-        gone = (self.tasks.app_ids() - set(snapshot.apps) if full
+        gone = (self.tasks.app_ids() - snapshot.apps.keys() if full
                 else {app_id for app_id in changed if app_id not in snapshot.apps})
         for app_id in gone - set(steps):
             self._stop_orphans(app_id, now)

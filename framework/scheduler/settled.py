@@ -39,8 +39,7 @@ class SettledApps:
         else:
             self._inputs.pop(app["id"], None)
 
-    def keep_only(self, app_ids: Iterable[str]) -> None:
-        """Forgets the apps not among `app_ids` (deleted ones)."""
-        gone = self._inputs.keys() - set(app_ids)
-        for app_id in gone:
+    def keep_only(self, apps: Mapping[str, Any]) -> None:
+        """Forgets the apps not in `apps` (deleted ones)."""
+        for app_id in self._inputs.keys() - apps.keys():
             del self._inputs[app_id]

@@ -63,6 +63,7 @@ _FLAT: dict[str, tuple[str, Callable[[str], str]]] = {
     "failures": ("failure", decode_id),
 }
 _SINGLES = {"leader-info": "leader", "framework-id": "framework-id"}
+_PARTS = ("apps", "groups", "tasks", "deployments", "queue", "failures")  # copied into a Snapshot
 # From this many task directories or tasks to read at once (a load, a reload), one request per 500 reads
 # (bulk_read) instead of one each: 110,000 nodes took ~30 s one by one.
 BULK_FROM = 20
@@ -176,6 +177,9 @@ class Mirror:
         self._plan_nodes: dict[str, PlanNode] = {}  # plan id -> how the plan shown is stored
         self._plans_pending: set[str] = set()  # new plans listed and not yet read
         self._published: Snapshot | None = None
+        self._built: Snapshot | None = None  # the last snapshot built, whose unchanged parts the next one shares
+        self._stale: set[str] = set()  # the parts changed since it was built
+        self._overlaid = False  # whether its apps show the targets of plans still applying
         self._parts: dict[str, list[dict]] = {}  # plan id -> its parts, once all are read
 
     # ---- public -------------------------------------------------------------------------------------
@@ -216,22 +220,40 @@ class Mirror:
             if self._plans_pending and self._published is not None:
                 return self._published
             if self._snapshot is None:
-                for app_id in self._tasks.keys() - self._task_views.keys():
-                    self._task_views[app_id] = MappingProxyType(dict(self._tasks[app_id]))
-                self._snapshot = Snapshot(
-                    apps=MappingProxyType(_with_applying(self._flat["apps"], self._flat["deployments"])),
-                    groups=MappingProxyType(dict(self._flat["groups"])),
-                    tasks=MappingProxyType({app_id: self._task_views[app_id] for app_id in self._tasks}),
-                    deployments=MappingProxyType(dict(self._flat["deployments"])),
-                    queue=MappingProxyType(dict(self._flat["queue"])),
-                    leader=self._singles["leader-info"],
-                    framework_id=self._singles["framework-id"],
-                    revision=self._revision,
-                    failures=MappingProxyType(dict(self._flat["failures"])),
-                    plan_nodes=MappingProxyType(dict(self._plan_nodes)),
-                )
+                self._snapshot = self._build()
             self._published = self._snapshot
             return self._snapshot
+
+    def _build(self) -> Snapshot:
+        """Under the lock: a new snapshot that copies only the parts changed since the last one was built: a
+        write changes the apps once and the plans twice, and each of those copied all 10,000 apps."""
+        last, stale, self._stale = self._built, self._stale, set()
+        if last is None:
+            stale = set(_PARTS)
+
+        def copied(part: str, current: Mapping) -> Mapping:
+            return MappingProxyType(dict(current)) if part in stale else getattr(last, part)
+
+        deployments = copied("deployments", self._flat["deployments"])
+        overlaid = any(plan.get(APPLYING) for plan in deployments.values())
+        if "apps" in stale or ("deployments" in stale and (overlaid or self._overlaid)):
+            apps = MappingProxyType(_with_applying(self._flat["apps"], deployments))
+        else:
+            apps = last.apps
+        self._overlaid = overlaid
+        if "tasks" in stale:
+            for app_id in self._tasks.keys() - self._task_views.keys():
+                self._task_views[app_id] = MappingProxyType(dict(self._tasks[app_id]))
+            tasks = MappingProxyType({app_id: self._task_views[app_id] for app_id in self._tasks})
+        else:
+            tasks = last.tasks
+        self._built = Snapshot(
+            apps=apps, groups=copied("groups", self._flat["groups"]), tasks=tasks, deployments=deployments,
+            queue=copied("queue", self._flat["queue"]), leader=self._singles["leader-info"],
+            framework_id=self._singles["framework-id"], revision=self._revision,
+            failures=copied("failures", self._flat["failures"]),
+            plan_nodes=MappingProxyType(dict(self._plan_nodes)) if "deployments" in stale else last.plan_nodes)
+        return self._built
 
     def subscribe(self, callback: Callable[[Change], None]) -> Callable[[], None]:
         """Calls `callback(change)` after every applied change, on kazoo's completion thread: it must
@@ -347,8 +369,11 @@ class Mirror:
                 except Exception:
                     log.exception("mirror subscriber failed on %s", change)
 
-    def _bump(self) -> None:
+    def _bump(self, *parts: str) -> None:
+        """Under the lock: the snapshot `parts` (_PARTS; none for leader-info and framework-id, which are not
+        copied) changed."""
         self._revision += 1
+        self._stale.update(parts)
         self._snapshot = None
 
     @staticmethod
@@ -376,8 +401,9 @@ class Mirror:
             gone = [entry_id for entry_id in entries if entry_id not in ids]
             for entry_id in gone:
                 del entries[entry_id]
+                self._plan_nodes.pop(entry_id, None)
             if gone:
-                self._bump()
+                self._bump(dirname)
         self._changed([Change(kind, entry_id, True) for entry_id in gone])
         for name in names:
             self._fetch_data(dirname, name)
@@ -413,13 +439,13 @@ class Mirror:
                     self._plan_nodes[entry_id] = plan_node
             if entries.get(entry_id) == value and not thawed:
                 if renumbered:  # a head rewritten unchanged: its new version is what a compare-and-set needs
-                    self._bump()
+                    self._bump("deployments")
                 return
             if value is None:
                 entries.pop(entry_id, None)
             else:
                 entries[entry_id] = value
-            self._bump()
+            self._bump(dirname)
         self._changed([Change(kind, entry_id, value is None)])
 
     def _got_plan_head(self, plan_id: str, head: dict | None, version: int) -> None:
@@ -469,7 +495,7 @@ class Mirror:
                 changes += [Change("task", task_id, True, app_id) for task_id in self._tasks.pop(app_id)]
                 self._task_views.pop(app_id, None)
             if changes:
-                self._bump()
+                self._bump("tasks")
         self._changed(changes)
         if len(names) < BULK_FROM:
             for name in names:
@@ -524,7 +550,7 @@ class Mirror:
         self._task_views.pop(app_id, None)
         if not self._tasks.get(app_id, True):
             del self._tasks[app_id]
-        self._bump()
+        self._bump("tasks")
 
     def _got_task(self, app_name: str, task_id: str, result: IAsyncResult) -> None:
         try:

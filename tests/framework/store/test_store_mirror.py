@@ -94,6 +94,7 @@ def test_event_stream(store: Store, clients) -> None:
     assert received == list(range(3, 10))  # each exactly once, in order
     assert sum(call.startswith("GetData") and "/events/" in call for call in calls) == 7  # not the unheard ones
     unsubscribe()
+    wait_for(lambda: mirror.synced, 2, "ZooKeeper to drop the watch")  # answered: nothing notified after it
     notified.clear()
     wait_all([store.events.append({"eventType": "unheard", "n": 10})])
     store.apps.put(app_def("/after/unsubscribed"), expected_version=None)
