@@ -1,6 +1,6 @@
 """`POST /v2/apps` throughput on a stack that already holds many apps (issue 14: >= 100 apps/s, 4 clients).
 
-    .venv/bin/python bench/bench_post_apps.py [--existing 1000,10000] [--batches 100,1000] [--clients 4]
+    .venv/bin/python bench/bench_post_apps.py [--existing 1000,10000] [--batches 100,1000,1000] [--clients 4]
                                               [--workers 2] [--trees /tmp/anchor,.] [--out FILE]
 
 For each tree (a checkout of this repository: `--trees` compares the code of several commits in one run, e.g. a
@@ -11,7 +11,9 @@ through the Store first and every mirror is warmed; then each batch of `--batche
 `--clients` concurrent keep-alive clients (bench_scale.posts: 0 instances, the default `portDefinitions:
 [{"port": 0}]`, so each POST assigns a service port). Printed per batch: apps/s, p50/p99 latency, failures,
 the 1-minute load average, the CPU time per POST of each daemon (ZooKeeper, api workers, scheduler,
-mesos-local) and of the bench's own clients, and ZooKeeper's requests and packets sent per POST. After the
+mesos-local), of ZooKeeper's JIT compiler (part of ZooKeeper's: in a fresh ZooKeeper it compiles through
+about the first 2,000 POSTs, hence the default third batch) and of the bench's own clients, and ZooKeeper's requests
+and packets sent per POST. After the
 batches the bench checks what the writes must keep: every posted app listed by the api and all service ports
 distinct.
 """
@@ -93,12 +95,26 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+def jit_seconds(pid: int) -> float:
+    """User + system CPU time of a JVM's JIT compiler threads (named "C1/C2 CompilerThread<n>", cut to 15
+    characters), from /proc."""
+    total = 0.0
+    for thread in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            if (thread / "comm").read_text().startswith(("C1 CompilerThre", "C2 CompilerThre")):
+                fields = (thread / "stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def cpu_by_role(roles: dict[str, Daemon]) -> dict[str, float]:
-    """CPU seconds used so far by each daemon with its child processes (the api's gunicorn workers), and by
-    this bench's own clients (they share the machine's two cores with the stack)."""
+    """CPU seconds used so far by each daemon with its child processes (the api's gunicorn workers), the part
+    of ZooKeeper's that its JIT compiler used (included in ZooKeeper's), and this bench's own clients (they
+    share the machine's two cores with the stack)."""
     own = os.times()
     return {**{role: sum(cpu_seconds(pid) for pid in [daemon.pid, *children(daemon.pid)])
-               for role, daemon in roles.items()}, "clients": own.user + own.system}
+               for role, daemon in roles.items()}, "zookeeper-jit": jit_seconds(roles["zookeeper"].pid),
+            "clients": own.user + own.system}
 
 
 def packets(port: int) -> dict[str, int]:
@@ -131,7 +147,7 @@ def check(base: str, posted: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--existing", type=lambda s: [int(x) for x in s.split(",")], default=[1000])
-    parser.add_argument("--batches", type=lambda s: [int(x) for x in s.split(",")], default=[100, 1000])
+    parser.add_argument("--batches", type=lambda s: [int(x) for x in s.split(",")], default=[100, 1000, 1000])
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--trees", type=lambda s: [Path(x).resolve() for x in s.split(",")], default=[ROOT])

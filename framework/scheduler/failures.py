@@ -40,7 +40,7 @@ class TaskFailures:
 
     def forget_stale(self, snapshot: Any, now: float) -> None:
         """Removes the last task failures of apps that no longer exist (as the mirror shows them)."""
-        stale = set(snapshot.failures) - set(snapshot.apps)
+        stale = snapshot.failures.keys() - snapshot.apps.keys()
         self._deleted = {app_id: at for app_id, at in self._deleted.items() if app_id in stale}
         for app_id in stale:
             if now - self._deleted.get(app_id, -math.inf) >= DELETE_RETRY:

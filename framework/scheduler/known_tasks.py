@@ -53,6 +53,7 @@ class KnownTasks:
         self._acks: list[dict] = []  # statuses to acknowledge at the next flush (their record is deleted)
         self._changes = 0  # numbers each change of a task, for `revision_of`
         self._revisions: dict[str, int] = {}  # app id -> the number of its tasks' latest change
+        self._touched: set[str] = set()  # apps whose tasks changed since `take_touched` last asked
 
     def __contains__(self, task_id: object) -> bool:
         return task_id in self._records
@@ -85,9 +86,15 @@ class KnownTasks:
         """Changes whenever a task of the app is remembered or ends; 0 exactly while the app has none."""
         return self._revisions.get(app_id, 0)
 
+    def take_touched(self) -> set[str]:
+        """The apps whose tasks changed since the last call."""
+        touched, self._touched = self._touched, set()
+        return touched
+
     def _changed(self, app_id: str) -> None:
         self._changes += 1
         self._revisions[app_id] = self._changes
+        self._touched.add(app_id)
 
     def remember(self, record: dict) -> None:
         """Takes a record as it is stored already (a predecessor's, at the start of leadership)."""
@@ -140,6 +147,7 @@ class KnownTasks:
         else:  # 0 again: "no tasks", as before its first
             self._views_by_app.pop(record["appId"], None)
             self._revisions.pop(record["appId"], None)
+            self._touched.add(record["appId"])
         self._settle([task_id])
         self._store.delete(record["appId"], task_id)
         self._acks += self._unwritten.pop(task_id, [])

@@ -27,6 +27,7 @@ class LaunchQueue:
         self._pending: dict[str, int] = {}  # app id -> launches queued that have no task record yet
         self._backoffs: dict[str, tuple[str | None, Backoff]] = {}  # app id -> (app version, backoff)
         self._entries: dict[str, dict] = {}  # app id -> its /v2/queue entry as last written
+        self._touched: set[str] = set()  # apps whose count changed since `take_touched` last asked
 
     @property
     def counts(self) -> Mapping[str, int]:
@@ -38,16 +39,24 @@ class LaunchQueue:
         if launch == unqueue:  # every tick asks this of every app; only a change makes an entry
             return self._pending.get(app_id, 0)
         self._pending[app_id] = self._pending.get(app_id, 0) - unqueue + launch
+        self._touched.add(app_id)
         return self._pending[app_id]
 
     def drop(self, app_id: str) -> None:
         """Withdraws every queued launch of the app."""
         self._pending.pop(app_id, None)
+        self._touched.add(app_id)
 
     def launched(self, counts: Mapping[str, int]) -> None:
         """Takes launches off the queue once their task records are written and sent."""
         for app_id, count in counts.items():
             self._pending[app_id] = max(0, self._pending.get(app_id, 0) - count)
+        self._touched.update(counts)
+
+    def take_touched(self) -> set[str]:
+        """The apps whose count changed since the last call."""
+        touched, self._touched = self._touched, set()
+        return touched
 
     def wanted(self) -> bool:
         """True while any launch waits for an offer."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import queue
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +41,7 @@ from framework.scheduler.launching import agent_attributes, placements, plan_lau
 from framework.scheduler.metrics import SchedulerMetrics
 from framework.scheduler.readiness import ReadinessProber, ReadinessResult
 from framework.scheduler.reconciliation import Reconciliation
-from framework.scheduler.settled import SettledApps
+from framework.scheduler.settled import SWEEP_SECONDS, SettledApps
 from framework.store import Store
 from framework.timeutil import format_ts
 
@@ -121,6 +121,7 @@ class Scheduler:
         self.failures = TaskFailures(store.failures)
         self.tasks = KnownTasks(store.tasks)
         self.settled = SettledApps()  # apps a full tick need not converge again
+        self.next_sweep = 0.0  # when a full tick next converges every app, settled or not
         self.launches = LaunchQueue(store.queue)
         self.killer = TaskKiller(self.tasks, lambda: self.mirror.snapshot().apps, self.event_log.record,
                                  lambda task_id: self.connection.kill(task_id), config.kill_retry)
@@ -385,9 +386,10 @@ class Scheduler:
 
     def tick(self, now: float, full: bool = True) -> None:
         """Advances the plans and converges apps to their instances. A full tick (every tick_interval) looks at
-        every app and runs the timers (drains, overdue launches, health-check bookkeeping, reconciliation);
-        an early one only at the apps whose definition changed since the last tick, so that its cost follows
-        the writes, not the number of apps."""
+        every app not settled or touched since the last (framework.scheduler.settled; at a sweep, at every app)
+        and runs the timers (drains, overdue launches, health-check bookkeeping, reconciliation); an early one
+        only at the apps whose definition changed since the last tick, so that its cost follows the writes,
+        not the number of apps."""
         self.event_log.trim(now)  # ZooKeeper only, so also while Mesos is away; never waits
         if self.connection is None or not self.connection.connected:
             return
@@ -398,8 +400,9 @@ class Scheduler:
         self._take_requests(now)
         snapshot = self.mirror.snapshot()
         steps = self.deployments.advance(snapshot, now)
+        self.settled.forget(steps)  # governed apps are looked at again once a plan lets them go
         changed, self.changed_apps = self.changed_apps, set()
-        for app_id in (snapshot.apps if full else changed):
+        for app_id in self._to_converge(snapshot.apps, changed, now) if full else changed:
             if app_id not in steps and (app := snapshot.apps.get(app_id)) is not None:
                 self._converge(app, now)
         gone = (self.tasks.app_ids() - snapshot.apps.keys() if full
@@ -412,9 +415,19 @@ class Scheduler:
         self._update_offer_interest()
         self.launches.publish(snapshot.apps, now)
 
+    def _to_converge(self, apps: Mapping[str, Any], changed: set[str], now: float) -> Iterable[str]:
+        """The apps a full tick converges: every one at a sweep, else those unsettled or touched since the last."""
+        touched = self.tasks.take_touched() | self.launches.take_touched()
+        if now >= self.next_sweep:
+            self.next_sweep = now + SWEEP_SECONDS
+            return apps
+        return self.settled.unsettled(apps) | touched | changed
+
     def _run_timers(self, snapshot: Any, now: float) -> None:
         self.failures.forget_stale(snapshot, now)
-        self.deployments.kill_unhealthy(snapshot.apps, now)
+        apps = snapshot.apps  # only an app with tasks has any to kill
+        self.deployments.kill_unhealthy({app_id: apps[app_id] for app_id in self.tasks.app_ids() if app_id in apps},
+                                        now)
         running = {(view["appId"], str(view.get("version"))) for view in self.tasks.views()}
         for event in self.health_checks.update(snapshot.apps, running):
             self.event_log.record(event, now)

@@ -7,6 +7,11 @@ changed. An app whose last convergence asked for nothing, and whose inputs are t
 now (the mirror hands out the same definition object until it changes; KnownTasks numbers each app's task
 changes), would be answered the same again, so it is skipped. An app with an unreachable task is never
 taken as settled: time alone can make a replacement due.
+
+The loop does not even look at a settled app unless something touched it: its definition changed (the
+mirror says which), its tasks or queued launches changed (KnownTasks and LaunchQueue say which), or a plan
+governed it (`forget`). Every `SWEEP_SECONDS` it looks at every app all the same, as Marathon's periodic
+scale check does.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from framework.deploy.instances import InstanceActions
 from framework.deploy.taskstate import UNREACHABLE
 
 NOTHING = InstanceActions()
+SWEEP_SECONDS = 30.0
 
 
 class SettledApps:
@@ -38,6 +44,15 @@ class SettledApps:
             self._inputs[app["id"]] = (app, task_revision, queued)
         else:
             self._inputs.pop(app["id"], None)
+
+    def unsettled(self, apps: Mapping[str, Any]) -> set[str]:
+        """The ids of `apps` not settled."""
+        return apps.keys() - self._inputs.keys()
+
+    def forget(self, app_ids: Iterable[str]) -> None:
+        """These apps are no longer taken as settled."""
+        for app_id in app_ids:
+            self._inputs.pop(app_id, None)
 
     def keep_only(self, apps: Mapping[str, Any]) -> None:
         """Forgets the apps not in `apps` (deleted ones)."""

@@ -56,3 +56,12 @@ def test_an_apps_revision_changes_with_each_of_its_tasks_changes_and_is_0_withou
     assert len({0, first, second, third, known.revision_of("/a")}) == 5
     known.end("a.1")
     assert known.revision_of("/a") == 0 and known.revision_of("/b") != 0
+
+
+def test_the_apps_whose_tasks_changed_are_told_once() -> None:
+    known = KnownTasks(_Deletes())
+    known.remember(_record("/a", 0))
+    known.remember(_record("/b", 0))
+    assert known.take_touched() == {"/a", "/b"} and known.take_touched() == set()
+    known.end("b.0")
+    assert known.take_touched() == {"/b"}

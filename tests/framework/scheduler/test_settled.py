@@ -32,3 +32,14 @@ def test_deleted_apps_are_forgotten() -> None:
     settled.note(APP, 0, 0, InstanceActions(), [])
     settled.keep_only({"/other": {}})
     assert not settled.unchanged(APP, 0, 0)
+
+
+def test_the_unsettled_are_the_apps_never_settled_or_forgotten_since() -> None:
+    settled = SettledApps()
+    other = {"id": "/other", "instances": 0}
+    settled.note(APP, 0, 0, InstanceActions(), [])
+    settled.note(other, 0, 0, InstanceActions(), [])
+    apps = {"/web": APP, "/other": other, "/new": {"id": "/new"}}
+    assert settled.unsettled(apps) == {"/new"}
+    settled.forget(["/web"])  # a plan governed it
+    assert settled.unsettled(apps) == {"/new", "/web"}
