@@ -21,12 +21,19 @@ own limit for a ping) while a request waits: kazoo then reconnects elsewhere wit
 Why poll: kazoo waits on its socket before every send and read and in its loop, each time through a new
 `selectors` object (an epoll instance made, filled and closed in Python): a fifth of the leading scheduler's
 CPU under a stream of writes. One `select.poll` call does the same wait, for any descriptor number.
+
+Why a read buffer: kazoo reads each packet as its 4-byte length and then its body, waiting on the socket
+before each of the two reads and once more in its loop: three waits and two recv calls per answer or
+notification, a third of the CPU of each process's ZooKeeper thread under a stream of writes. The socket it
+gets reads whatever the server has sent in one recv and serves kazoo's reads from memory, saying so through
+`pending()` (the hook kazoo has for TLS sockets, which buffer too) and to this handler's waits.
 """
 
 from __future__ import annotations
 
 import errno
 import select
+import socket
 import time
 from collections.abc import Sequence
 
@@ -79,7 +86,8 @@ class _Handler(SequentialThreadingHandler):
     def create_connection(self, *args: object, **kwargs: object) -> object:
         asked = kwargs.get("timeout")
         kwargs["timeout"] = self.connect_timeout if asked is None else min(asked, self.connect_timeout)
-        return super().create_connection(*args, **kwargs)
+        sock = super().create_connection(*args, **kwargs)
+        return sock if hasattr(sock, "pending") else BufferedSocket(sock)  # a TLS socket buffers already
 
     def select(self, rlist: Sequence[object], wlist: Sequence[object], xlist: Sequence[object],
                timeout: float | None = None) -> tuple[list, list, list]:
@@ -92,6 +100,9 @@ class _Handler(SequentialThreadingHandler):
         server, requests = rlist
         if server is not self._server:
             self._server, self._waiting_since = server, None
+        if getattr(server, "pending", lambda: 0)():  # read already, not yet handed to kazoo
+            self._waiting_since = None
+            return [server], [], []
         now = time.monotonic()
         if self._waiting_since is not None:
             silent = now - self._waiting_since
@@ -104,6 +115,31 @@ class _Handler(SequentialThreadingHandler):
         if requests in ready[0] and self._waiting_since is None:
             self._waiting_since = time.monotonic()
         return ready
+
+
+class BufferedSocket:
+    """A connected non-blocking socket whose `recv` reads up to `CHUNK` bytes at once and hands them out as
+    asked; `pending()` is how many it holds. Everything else is the socket's."""
+
+    CHUNK = 256 * 1024
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._data = b""
+        self._offset = 0
+
+    def pending(self) -> int:
+        return len(self._data) - self._offset
+
+    def recv(self, size: int) -> bytes:
+        if self._offset >= len(self._data):
+            self._data, self._offset = self._sock.recv(max(size, self.CHUNK)), 0
+        chunk = self._data[self._offset:self._offset + size]
+        self._offset += len(chunk)
+        return chunk
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._sock, name)
 
 
 READABLE = ~select.POLLOUT  # as `selectors` maps poll's bits: an error or hang-up wakes readers and writers

@@ -13,7 +13,7 @@ import pytest
 from kazoo.handlers.threading import KazooTimeoutError
 
 from framework.store import connect
-from framework.store.connection import poll_ready
+from framework.store.connection import BufferedSocket, poll_ready
 from launchers.zookeeper import ZooKeeperServer
 from tests.waiting import wait_for
 
@@ -134,3 +134,18 @@ def test_poll_ready_answers_as_select_does_for_any_descriptor_number() -> None:
     finally:
         os.close(high)
         ours.close()
+
+
+def test_a_buffered_socket_hands_out_what_one_read_took_in_order_and_says_what_it_holds() -> None:
+    """kazoo reads a packet as its length, then its body: two packets sent at once are one recv here."""
+    writer, reader = socket.socketpair()
+    with contextlib.closing(writer), contextlib.closing(reader):
+        reader.setblocking(False)
+        buffered = BufferedSocket(reader)
+        writer.sendall(b"\x00\x00\x00\x03abc\x00\x00\x00\x02de")
+        assert poll_ready([buffered], [], 5)[0] == [buffered]
+        assert buffered.recv(4) == b"\x00\x00\x00\x03" and buffered.pending() == 9
+        assert buffered.recv(3) == b"abc" and buffered.recv(4) == b"\x00\x00\x00\x02"
+        assert buffered.recv(5) == b"de" and buffered.pending() == 0  # a short read, as a socket's
+        writer.close()
+        assert buffered.recv(4) == b""  # the peer closed: kazoo drops the connection
