@@ -179,7 +179,6 @@ class Mirror:
         self._published: Snapshot | None = None
         self._built: Snapshot | None = None  # the last snapshot built, whose unchanged parts the next one shares
         self._stale: set[str] = set()  # the parts changed since it was built
-        self._overlaid = False  # whether its apps show the targets of plans still applying
         self._parts: dict[str, list[dict]] = {}  # plan id -> its parts, once all are read
 
     # ---- public -------------------------------------------------------------------------------------
@@ -235,12 +234,12 @@ class Mirror:
             return MappingProxyType(dict(current)) if part in stale else getattr(last, part)
 
         deployments = copied("deployments", self._flat["deployments"])
-        overlaid = any(plan.get(APPLYING) for plan in deployments.values())
-        if "apps" in stale or ("deployments" in stale and (overlaid or self._overlaid)):
+        applying = any(plan.get(APPLYING) for plan in deployments.values())
+        was_applying = last is not None and any(plan.get(APPLYING) for plan in last.deployments.values())
+        if "apps" in stale or ("deployments" in stale and (applying or was_applying)):
             apps = MappingProxyType(_with_applying(self._flat["apps"], deployments))
         else:
             apps = last.apps
-        self._overlaid = overlaid
         if "tasks" in stale:
             for app_id in self._tasks.keys() - self._task_views.keys():
                 self._task_views[app_id] = MappingProxyType(dict(self._tasks[app_id]))

@@ -40,28 +40,24 @@ _INT = struct.Struct("!i")
 Watcher = Callable[[WatchedEvent], None]
 
 
-class _AddWatch(NamedTuple):
+class _WatchRequest(NamedTuple):
+    """addWatch (`value`: the mode) or removeWatches (`value`: the watcher type): a path and an int."""
+
+    type: int
     path: str
-    mode: int
-    type: int = ADD_WATCH
+    value: int
 
     def serialize(self) -> bytes:
-        return write_string(self.path) + _INT.pack(self.mode)
+        return write_string(self.path) + _INT.pack(self.value)
 
     def deserialize(self, buffer: bytes, offset: int) -> bool:
         return True  # the answer carries only an error code, already checked by kazoo
 
 
-class _RemoveWatches(NamedTuple):
-    path: str
-    watcher_type: int
-    type: int = REMOVE_WATCHES
-
-    def serialize(self) -> bytes:
-        return write_string(self.path) + _INT.pack(self.watcher_type)
-
-    def deserialize(self, buffer: bytes, offset: int) -> bool:
-        return True  # as _AddWatch's
+def _send(client: KazooClient, request: _WatchRequest) -> IAsyncResult:
+    result = client.handler.async_result()
+    client._call(request, result)
+    return result
 
 
 class _Registry:
@@ -125,9 +121,7 @@ def add_recursive_watch(client: KazooClient, path: str, watcher: Watcher) -> IAs
     the kazoo error if the server refused (older than 3.6: UnimplementedError)."""
     wire = (client.chroot or "") + path
     _registry(client).add(wire, watcher)
-    result = client.handler.async_result()
-    client._call(_AddWatch(wire, PERSISTENT_RECURSIVE), result)
-    return result
+    return _send(client, _WatchRequest(ADD_WATCH, wire, PERSISTENT_RECURSIVE))
 
 
 def remove_recursive_watch(client: KazooClient, path: str, watcher: Watcher) -> IAsyncResult:
@@ -136,9 +130,7 @@ def remove_recursive_watch(client: KazooClient, path: str, watcher: Watcher) -> 
     result fails with NoWatcherError when the server had none (a reconnection dropped it already)."""
     wire = (client.chroot or "") + path
     _registry(client).remove(wire, watcher)
-    result = client.handler.async_result()
-    client._call(_RemoveWatches(wire, ANY_WATCHER), result)
-    return result
+    return _send(client, _WatchRequest(REMOVE_WATCHES, wire, ANY_WATCHER))
 
 
 def forget_recursive_watch(client: KazooClient, path: str, watcher: Watcher) -> None:

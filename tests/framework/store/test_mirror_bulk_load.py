@@ -45,7 +45,7 @@ def test_a_load_reads_tasks_in_batches_not_one_request_each(store: Store, client
     # tasks: one listing of tasks/ and a read per batch, not APPS listings and APPS x PER_APP reads (the apps
     # and the single nodes are still read one by one); a watch per mirrored directory, none per node
     assert calls.count("GetData") < APPS + 5 and calls.count("GetChildren") < 10
-    assert "_MultiRead" in calls and calls.count("_AddWatch") < 15
+    assert "_MultiRead" in calls and calls.count("_WatchRequest") < 15
     mirror.stop()
 
 
